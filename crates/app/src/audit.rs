@@ -1,0 +1,345 @@
+//! The audit log: every write appends an entry in the same transaction; the chain can be
+//! verified; the auditor (and only the auditor) reads it.
+
+use crate::actor::{Actor, Meta};
+use crate::error::{AppResult, forbidden};
+use chrono::SecondsFormat;
+use daiban_domain::audit::{ChainedEntry, GENESIS, chain_hash};
+use daiban_domain::role::Role;
+use daiban_store::entity::{audit_entry, audit_head};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+
+/// Who an entry is attributed to when there is no logged-in actor (failed logins, CLI).
+#[derive(Debug, Clone, Default)]
+pub struct ActorRef {
+    /// User id, if known.
+    pub id: Option<i64>,
+    /// Name as typed or known.
+    pub name: String,
+    /// Role code, or empty.
+    pub role: String,
+    /// Unit id, if any.
+    pub unit_id: Option<i64>,
+}
+
+impl From<&Actor> for ActorRef {
+    fn from(a: &Actor) -> Self {
+        Self {
+            id: Some(a.user_id),
+            name: a.username.clone(),
+            role: a.role.code().to_owned(),
+            unit_id: a.unit_id,
+        }
+    }
+}
+
+impl ActorRef {
+    /// The system itself (demo loading, CLI bootstrap).
+    pub fn system() -> Self {
+        Self {
+            id: None,
+            name: "system".into(),
+            role: String::new(),
+            unit_id: None,
+        }
+    }
+}
+
+/// One change to record.
+pub struct Change<'a> {
+    /// e.g. `unit.create`.
+    pub action: &'a str,
+    /// e.g. `unit`.
+    pub object_type: &'a str,
+    /// The object's id, or empty.
+    pub object_id: String,
+    /// State before, if any.
+    pub before: Option<serde_json::Value>,
+    /// State after, if any.
+    pub after: Option<serde_json::Value>,
+}
+
+/// Appends one entry to the chain inside the caller's transaction.
+///
+/// The head row is updated first: on PostgreSQL that row lock orders concurrent appenders, so
+/// the chain never forks.
+///
+/// # Errors
+/// Database failure; the caller's transaction then rolls back whole.
+pub async fn append<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &ActorRef,
+    meta: &Meta,
+    change: Change<'_>,
+) -> AppResult<()> {
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(txn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    let entered_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let before = change.before.map(|v| v.to_string()).unwrap_or_default();
+    let after = change.after.map(|v| v.to_string()).unwrap_or_default();
+    let entry = ChainedEntry {
+        seq: head.seq,
+        entered_at: &entered_at,
+        actor_id: actor.id,
+        actor_name: &actor.name,
+        actor_role: &actor.role,
+        actor_unit_id: actor.unit_id,
+        action: change.action,
+        object_type: change.object_type,
+        object_id: &change.object_id,
+        before: &before,
+        after: &after,
+        request_id: &meta.request_id,
+        client_addr: &meta.client_addr,
+    };
+    let hash = chain_hash(&head.last_hash, &entry);
+    audit_entry::Entity::insert(audit_entry::ActiveModel {
+        seq: Set(head.seq),
+        entered_at: Set(entered_at.clone()),
+        actor_id: Set(actor.id),
+        actor_name: Set(actor.name.clone()),
+        actor_role: Set(actor.role.clone()),
+        actor_unit_id: Set(actor.unit_id),
+        action: Set(change.action.to_owned()),
+        object_type: Set(change.object_type.to_owned()),
+        object_id: Set(change.object_id.clone()),
+        before: Set(before),
+        after: Set(after),
+        request_id: Set(meta.request_id.clone()),
+        client_addr: Set(meta.client_addr.clone()),
+        prev_hash: Set(head.last_hash.clone()),
+        hash: Set(hash.clone()),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    audit_head::Entity::update_many()
+        .col_expr(audit_head::Column::LastHash, Expr::value(hash))
+        .filter(audit_head::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The outcome of verifying the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every entry checked out.
+    Intact {
+        /// How many entries were checked.
+        entries: i64,
+    },
+    /// The first entry (by position) where the chain breaks, and why.
+    Broken {
+        /// The sequence number at which the break was found.
+        seq: i64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Recomputes the whole chain: detects an altered entry (hash), a removed one (gap or head
+/// mismatch) and a reordered one (prev-hash link).
+///
+/// # Errors
+/// Database failure.
+pub async fn verify<C: ConnectionTrait>(db: &C) -> AppResult<Verification> {
+    const PAGE: u64 = 5_000;
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1_i64;
+    loop {
+        let rows = audit_entry::Entity::find()
+            .filter(audit_entry::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_entry::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let n = rows.len();
+        for r in rows {
+            if r.seq != expected_seq {
+                return Ok(Verification::Broken {
+                    seq: expected_seq,
+                    reason: format!("entry {expected_seq} is missing (next present is {})", r.seq),
+                });
+            }
+            if r.prev_hash != prev {
+                return Ok(Verification::Broken {
+                    seq: r.seq,
+                    reason: "prev_hash does not link to the previous entry (removed or reordered)".into(),
+                });
+            }
+            let computed = chain_hash(
+                &prev,
+                &ChainedEntry {
+                    seq: r.seq,
+                    entered_at: &r.entered_at,
+                    actor_id: r.actor_id,
+                    actor_name: &r.actor_name,
+                    actor_role: &r.actor_role,
+                    actor_unit_id: r.actor_unit_id,
+                    action: &r.action,
+                    object_type: &r.object_type,
+                    object_id: &r.object_id,
+                    before: &r.before,
+                    after: &r.after,
+                    request_id: &r.request_id,
+                    client_addr: &r.client_addr,
+                },
+            );
+            if computed != r.hash {
+                return Ok(Verification::Broken {
+                    seq: r.seq,
+                    reason: "content does not match its hash (altered)".into(),
+                });
+            }
+            prev = r.hash;
+            expected_seq += 1;
+        }
+        if (n as u64) < PAGE {
+            break;
+        }
+    }
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    if head.seq != expected_seq - 1 || head.last_hash != prev {
+        return Ok(Verification::Broken {
+            seq: expected_seq,
+            reason: format!(
+                "the chain ends at entry {} but the head records entry {} (entries removed from the end)",
+                expected_seq - 1,
+                head.seq
+            ),
+        });
+    }
+    Ok(Verification::Intact {
+        entries: expected_seq - 1,
+    })
+}
+
+/// Filters of the auditor's list.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+pub struct AuditFilter {
+    /// Actor username, exact.
+    pub actor: Option<String>,
+    /// Action prefix, e.g. `auth.` or `unit.update`.
+    pub action: Option<String>,
+    /// Object type, exact.
+    pub object_type: Option<String>,
+    /// Object id, exact.
+    pub object_id: Option<String>,
+    /// 1-based page.
+    pub page: Option<u64>,
+}
+
+/// One entry as the auditor sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditView {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When it was written (UTC, RFC 3339).
+    pub entered_at: String,
+    /// Actor username.
+    pub actor_name: String,
+    /// Actor role code.
+    pub actor_role: String,
+    /// Actor unit id.
+    pub actor_unit_id: Option<i64>,
+    /// What was done.
+    pub action: String,
+    /// Object type.
+    pub object_type: String,
+    /// Object id.
+    pub object_id: String,
+    /// JSON before.
+    pub before: String,
+    /// JSON after.
+    pub after: String,
+    /// Request id.
+    pub request_id: String,
+    /// Client address.
+    pub client_addr: String,
+    /// The entry's hash.
+    pub hash: String,
+}
+
+/// A page of entries, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    /// The entries.
+    pub items: Vec<AuditView>,
+    /// Total entries matching.
+    pub total: u64,
+    /// This page (1-based).
+    pub page: u64,
+    /// Page size.
+    pub per_page: u64,
+}
+
+/// Lists the audit log. Only the auditor may (三权分立: not even the administrator).
+///
+/// # Errors
+/// [`crate::AppError::Forbidden`] for any other role.
+pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &AuditFilter) -> AppResult<AuditPage> {
+    if actor.role != Role::Auditor {
+        return Err(forbidden());
+    }
+    let per_page = 50;
+    let page = std::cmp::max(f.page.unwrap_or(1), 1);
+    let mut q = audit_entry::Entity::find();
+    if let Some(v) = f.actor.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(audit_entry::Column::ActorName.eq(v.trim()));
+    }
+    if let Some(v) = f.action.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(audit_entry::Column::Action.starts_with(v.trim()));
+    }
+    if let Some(v) = f.object_type.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(audit_entry::Column::ObjectType.eq(v.trim()));
+    }
+    if let Some(v) = f.object_id.as_deref().filter(|s| !s.trim().is_empty()) {
+        q = q.filter(audit_entry::Column::ObjectId.eq(v.trim()));
+    }
+    let total = q.clone().count(db).await?;
+    let items = q
+        .order_by_desc(audit_entry::Column::Seq)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| AuditView {
+            seq: r.seq,
+            entered_at: r.entered_at,
+            actor_name: r.actor_name,
+            actor_role: r.actor_role,
+            actor_unit_id: r.actor_unit_id,
+            action: r.action,
+            object_type: r.object_type,
+            object_id: r.object_id,
+            before: r.before,
+            after: r.after,
+            request_id: r.request_id,
+            client_addr: r.client_addr,
+            hash: r.hash,
+        })
+        .collect();
+    Ok(AuditPage {
+        items,
+        total,
+        page,
+        per_page,
+    })
+}

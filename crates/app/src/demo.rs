@@ -1,0 +1,137 @@
+//! The demo city (`serve --demo`): Xinghua's bureau, service center, town units, departments,
+//! staff and a few enterprises, loaded from `data/demo/city.toml` when the database is empty.
+
+use crate::actor::Meta;
+use crate::audit::ActorRef;
+use crate::auth::hash_password;
+use crate::enterprises::{self, EnterpriseInput};
+use crate::error::{AppResult, Checks};
+use crate::units::{self, UnitInput};
+use crate::users::{self, UserInput};
+use crate::App;
+use daiban_store::entity::unit;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+
+/// The demo city, embedded in the binary.
+pub const CITY_TOML: &str = include_str!("../../../data/demo/city.toml");
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "daiban2026";
+
+/// The account printed for each role at startup.
+pub const DEMO_ACCOUNTS: [(&str, &str); 8] = [
+    ("enterprise", "ent.demo"),
+    ("agent", "dainan.agent1"),
+    ("helper", "fgw.helper"),
+    ("unit_leader", "dainan.leader"),
+    ("coordinator", "bureau.coord1"),
+    ("city_leader", "city.leader"),
+    ("admin", "sys.admin"),
+    ("auditor", "sys.auditor"),
+];
+
+#[derive(Debug, Deserialize)]
+struct City {
+    units: Vec<UnitInput>,
+    staff: Vec<StaffRow>,
+    enterprises: Vec<EnterpriseInput>,
+    enterprise_users: Vec<EnterpriseUserRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct StaffRow {
+    username: String,
+    name: String,
+    role: String,
+    unit: String,
+    #[serde(default)]
+    cadre: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    title: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnterpriseUserRow {
+    username: String,
+    name: String,
+    enterprise: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// What the loader did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loaded {
+    /// The database already had data; nothing was loaded.
+    AlreadyPopulated,
+    /// The city was loaded: units, staff, enterprises, enterprise users.
+    City {
+        /// Units created.
+        units: usize,
+        /// Staff accounts created.
+        staff: usize,
+        /// Enterprises created.
+        enterprises: usize,
+        /// Enterprise accounts created.
+        enterprise_users: usize,
+    },
+}
+
+/// Loads the demo city if the database has no units yet.
+///
+/// # Errors
+/// A row of the embedded city breaks a rule (a bug in the data file), or the database fails.
+pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
+    if unit::Entity::find().count(&app.db.conn).await? > 0 {
+        return Ok(Loaded::AlreadyPopulated);
+    }
+    let city: City = toml::from_str(CITY_TOML).map_err(|e| anyhow::anyhow!("data/demo/city.toml: {e}"))?;
+    let who = ActorRef::system();
+    let meta = Meta { request_id: "demo".into(), client_addr: "local".into() };
+    // One hash for every demo account: they share the published demo password.
+    let hash = hash_password(DEMO_PASSWORD).await?;
+    for u in &city.units {
+        units::create_unchecked(app, &who, u, &meta).await?;
+    }
+    let mut uscc_to_id = std::collections::BTreeMap::new();
+    for e in &city.enterprises {
+        let v = enterprises::create_unchecked(app, &who, e, &meta).await?;
+        uscc_to_id.insert(v.uscc.clone(), v.id);
+    }
+    for s in &city.staff {
+        let input = UserInput {
+            username: s.username.clone(),
+            name: s.name.clone(),
+            role: s.role.clone(),
+            unit: s.unit.clone(),
+            cadre: s.cadre.clone(),
+            title: s.title.clone(),
+            phone: s.phone.clone(),
+            email: s.email.clone(),
+            ..UserInput::default()
+        };
+        users::create_with_hash(app, &who, &input, &s.username, hash.clone(), Checks::default(), &meta).await?;
+    }
+    for eu in &city.enterprise_users {
+        let input = UserInput {
+            username: eu.username.clone(),
+            name: eu.name.clone(),
+            role: "enterprise".into(),
+            enterprise_id: uscc_to_id.get(eu.enterprise.trim()).copied(),
+            phone: eu.phone.clone(),
+            ..UserInput::default()
+        };
+        users::create_with_hash(app, &who, &input, &eu.username, hash.clone(), Checks::default(), &meta).await?;
+    }
+    Ok(Loaded::City {
+        units: city.units.len(),
+        staff: city.staff.len(),
+        enterprises: city.enterprises.len(),
+        enterprise_users: city.enterprise_users.len(),
+    })
+}

@@ -1,0 +1,115 @@
+//! Use cases of Daiban: one function per command, each one transaction with its audit entry.
+//!
+//! This crate owns *who may do what* (access scoping by role and unit is enforced here, below
+//! the HTTP layer), the audit chain, sessions and tokens, and the demo city. It must not know
+//! HTTP, HTML or any transport: `daiban-web` calls it, and so does the CLI.
+
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod enterprises;
+pub mod error;
+pub mod units;
+pub mod users;
+
+use daiban_store::Backend;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::sync::Arc;
+use tokio::sync::{Mutex, MutexGuard};
+
+pub use actor::{Actor, Meta};
+pub use daiban_store::{Db, sea_orm};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{AppError, AppResult, FieldError, Msg};
+
+/// Security settings of the accounts (等保 level 3 defaults).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct AuthPolicy {
+    /// Minimum password length.
+    pub min_password_len: usize,
+    /// Consecutive failures that lock an account.
+    pub max_failed_logins: i32,
+    /// How long a lock lasts, in minutes.
+    pub lockout_minutes: i64,
+    /// A browser session expires after this many idle minutes.
+    pub idle_timeout_minutes: i64,
+    /// An API token lives this many hours.
+    pub api_token_hours: i64,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            min_password_len: 8,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            idle_timeout_minutes: 30,
+            api_token_hours: 12,
+        }
+    }
+}
+
+/// The application: the database, the clock and the policies. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub db: Db,
+    /// Where "now" comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Account security policy.
+    pub auth: AuthPolicy,
+    /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction, holding the SQLite writer slot until it is committed or dropped.
+pub struct WriteTxn<'a> {
+    /// The open transaction.
+    pub txn: DatabaseTransaction,
+    _guard: Option<MutexGuard<'a, ()>>,
+}
+
+impl WriteTxn<'_> {
+    /// Commits the transaction.
+    ///
+    /// # Errors
+    /// The database refused the commit; nothing was written.
+    pub async fn commit(self) -> AppResult<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl App {
+    /// Builds the application over an open, migrated database.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> Self {
+        let write_lock = (db.backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Self {
+            db,
+            clock,
+            auth,
+            write_lock,
+        }
+    }
+
+    /// Starts a write transaction (queued behind other writers on SQLite).
+    ///
+    /// # Errors
+    /// The database could not start a transaction.
+    pub async fn begin_write(&self) -> AppResult<WriteTxn<'_>> {
+        let guard = match &self.write_lock {
+            Some(m) => Some(m.lock().await),
+            None => None,
+        };
+        let txn = self.db.conn.begin().await?;
+        Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// The current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}

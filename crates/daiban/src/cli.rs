@@ -1,0 +1,282 @@
+//! Subcommands: serve, migrate, user create, audit verify, config print-default.
+
+use crate::settings::Settings;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use daiban_app::audit::{ActorRef, Verification};
+use daiban_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, Loaded};
+use daiban_app::error::Checks;
+use daiban_app::users::{UserInput, create_with_hash};
+use daiban_app::{App, AppError, Meta, SystemClock};
+use daiban_store::migration::Migrator;
+use daiban_store::{Backend, Db};
+use daiban_store::migration::MigratorTrait;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// 代办 Daiban: the project-approval agency and assistance service.
+#[derive(Parser)]
+#[command(name = "daiban", version, about)]
+struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB.
+    #[arg(long = "database", env = "DAIBAN_DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// A TOML configuration file (see `daiban config print-default`).
+    #[arg(long, env = "DAIBAN_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "DAIBAN_LISTEN")]
+        listen: Option<String>,
+        /// Load the demo city when the database is empty, and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Apply pending migrations first (always done on SQLite).
+        #[arg(long)]
+        migrate: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Role: enterprise, agent, helper, unit_leader, coordinator, city_leader, admin, auditor.
+        #[arg(long)]
+        role: String,
+        /// Unit code (staff roles).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain; exit 1 naming the first broken entry.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print the default configuration as commented TOML.
+    PrintDefault,
+}
+
+/// Runs the command line; the exit code is 0 on success, 1 on failure, 2 on bad usage.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config { command: ConfigCommand::PrintDefault } = cli.command {
+        print!("{}", Settings::default_toml());
+        return ExitCode::SUCCESS;
+    }
+    let mut settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("daiban: configuration: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(db) = cli.database.clone() {
+        settings.database_url = db;
+    }
+    if let Err(e) = daiban_store::parse_database_url(&settings.database_url) {
+        eprintln!("daiban: {e}");
+        return ExitCode::from(2);
+    }
+    init_logging(settings.log_json);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("daiban: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli.command, settings)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("daiban: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DAIBAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    daiban_store::connect(&settings.database_url, settings.max_connections).await.with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))
+}
+
+/// Hides a password in a database URL for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn app_of(db: Db, settings: &Settings) -> App {
+    App::new(db, Arc::new(SystemClock), settings.auth.clone())
+}
+
+fn user_error(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect::<Vec<_>>().join("; "),
+        AppError::Conflict { message, .. } | AppError::Forbidden(message) => message.en.clone(),
+        other => format!("{other:#}"),
+    }
+}
+
+async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+        Command::Migrate => {
+            let db = open(&settings).await?;
+            daiban_store::migration::migrate(&db).await.context("migration failed")?;
+            println!("migrations applied");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let db = open(&settings).await?;
+            match daiban_app::audit::verify(&db.conn).await.map_err(|e| anyhow::anyhow!(user_error(&e)))? {
+                Verification::Intact { entries } => {
+                    println!("audit chain intact: {entries} entries checked");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, reason } => {
+                    println!("audit chain BROKEN at entry {seq}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::User { command: UserCommand::Create { username, role, unit, name, password_stdin: _ } } => {
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            let db = open(&settings).await?;
+            if db.backend == Backend::Sqlite {
+                daiban_store::migration::migrate(&db).await?;
+            }
+            let app = app_of(db, &settings);
+            let mut checks = Checks::default();
+            daiban_app::auth::check_new_password(&app, "password", &password, &mut checks);
+            let hash = daiban_app::auth::hash_password(&password).await.map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+            let input = UserInput { username: username.clone(), name: name.unwrap_or_else(|| username.clone()), role, unit: unit.unwrap_or_default(), ..UserInput::default() };
+            let who = ActorRef { name: "cli".into(), ..ActorRef::system() };
+            match create_with_hash(&app, &who, &input, &username.trim().to_lowercase(), hash, checks, &Meta::cli()).await {
+                Ok(u) => {
+                    println!("created user {} (id {}, role {})", u.username, u.id, u.role);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+                    eprintln!("daiban: {}", user_error(&e));
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(anyhow::anyhow!(user_error(&e))),
+            }
+        }
+        Command::Serve { listen, demo, migrate } => serve(settings, listen, demo, migrate).await,
+    }
+}
+
+async fn serve(mut settings: Settings, listen: Option<String>, demo: bool, migrate: bool) -> anyhow::Result<ExitCode> {
+    if let Some(l) = listen {
+        settings.listen = l;
+    }
+    let db = open(&settings).await?;
+    if db.backend == Backend::Sqlite || migrate {
+        daiban_store::migration::migrate(&db).await.context("migration failed")?;
+    } else {
+        let pending = Migrator::get_pending_migrations(&db.conn).await?;
+        if !pending.is_empty() {
+            anyhow::bail!("the PostgreSQL database has {} pending migrations: run `daiban migrate` (or `daiban serve --migrate`) first", pending.len());
+        }
+    }
+    let app = app_of(db, &settings);
+    if demo {
+        match daiban_app::demo::load_if_empty(&app).await.map_err(|e| anyhow::anyhow!(user_error(&e)))? {
+            Loaded::AlreadyPopulated => println!("Database already has data: the demo city was not loaded again."),
+            Loaded::City { units, staff, enterprises, enterprise_users } => {
+                println!("Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users.");
+            }
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    println!("Daiban is running at http://{addr}  (database: {})", redact(&settings.database_url));
+    if demo {
+        println!("Demo accounts (password `{DEMO_PASSWORD}` for all):");
+        for (role, user) in DEMO_ACCOUNTS {
+            println!("  {role:<12} {user}");
+        }
+    }
+    let state = daiban_web::AppState { app, web: Arc::new(settings.web.clone()), demo };
+    let router = daiban_web::router(state);
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

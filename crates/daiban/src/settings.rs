@@ -1,0 +1,63 @@
+//! One `Settings`, from defaults, an optional TOML file, `DAIBAN__…` environment variables and
+//! a few command-line flags, in that order. Passed explicitly; there is no global.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything Daiban can be configured with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// `sqlite://PATH?mode=rwc` (default) or `postgres://USER@HOST:PORT/DB`.
+    pub database_url: String,
+    /// Address to listen on.
+    pub listen: String,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// Log as JSON lines (for log collectors) instead of text.
+    pub log_json: bool,
+    /// Account security.
+    pub auth: daiban_app::AuthPolicy,
+    /// HTTP.
+    pub web: daiban_web::WebSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://daiban-data/daiban.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            max_connections: 8,
+            log_json: false,
+            auth: daiban_app::AuthPolicy::default(),
+            web: daiban_web::WebSettings::default(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads settings: defaults, then `file` (if given), then `DAIBAN__SECTION__KEY` variables.
+    ///
+    /// # Errors
+    /// An unreadable file or a value of the wrong type.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let defaults = config::Config::try_from(&Settings::default())?;
+        let mut b = config::Config::builder().add_source(defaults);
+        if let Some(f) = file {
+            b = b.add_source(config::File::from(f).format(config::FileFormat::Toml).required(true));
+        }
+        b = b.add_source(config::Environment::with_prefix("DAIBAN").prefix_separator("__").separator("__").try_parsing(true));
+        Ok(b.build()?.try_deserialize()?)
+    }
+
+    /// The commented default configuration (`daiban config print-default`).
+    pub fn default_toml() -> String {
+        let body = toml::to_string_pretty(&Settings::default()).unwrap_or_default();
+        format!(
+            "# Daiban configuration. Every key can also be set as an environment variable:\n\
+             # DAIBAN__DATABASE_URL, DAIBAN__LISTEN, DAIBAN__AUTH__LOCKOUT_MINUTES, …\n\
+             # database_url: sqlite://PATH (embedded, default) or postgres://USER@HOST:PORT/DB\n\
+             # auth: password length, lockout after failures, idle session timeout (minutes), API token lifetime (hours)\n\
+             # web.secure_cookies: set true when Daiban is served over HTTPS\n\n{body}"
+        )
+    }
+}

@@ -1,0 +1,17 @@
+//! The pure rules of Daiban (代办): who is who, what a valid identifier is, how the working-day
+//! calendar counts, how the audit chain is hashed.
+//!
+//! This crate owns the domain vocabulary of `shared/DESIGN.md` and nothing else. It must not do
+//! IO: no database, no network, no file reads at run time, no clock reads, no environment reads,
+//! no randomness. Time and identifiers come in as arguments, so every rule here is a plain
+//! function that a table of cases can test. CI fails if `cargo tree -p daiban-domain -e normal`
+//! shows an IO crate.
+
+pub mod audit;
+pub mod calendar;
+pub mod clock;
+pub mod enterprise;
+pub mod password;
+pub mod role;
+pub mod staff;
+pub mod unit;

@@ -1,0 +1,27 @@
+//! One migration history for both backends. Never edit a migration that has shipped: add one.
+//! The few backend-specific statements (append-only triggers) branch on the backend inside
+//! the migration that needs them.
+
+use sea_orm_migration::prelude::*;
+
+pub use sea_orm_migration::MigratorTrait;
+
+mod m0001_foundation;
+
+/// Runs Daiban's migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_foundation::Migration)]
+    }
+}
+
+/// Applies every pending migration.
+///
+/// # Errors
+/// A failing migration; nothing of it is kept on PostgreSQL (transactional DDL).
+pub async fn migrate(db: &crate::Db) -> Result<(), DbErr> {
+    Migrator::up(&db.conn, None).await
+}

@@ -1,0 +1,61 @@
+//! The JSON API under `/api/v1`. Every route is registered through `utoipa_axum`, so the
+//! OpenAPI document is generated from the same code that serves it.
+
+mod audit;
+mod auth;
+mod directory;
+
+use crate::AppState;
+use crate::error::{ApiError, Problem, ProblemField};
+use axum::Router;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Problem responses shared by all operations.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Daiban API", description = "项目审批代办帮办 — the JSON API of Daiban. Authenticate with POST /api/v1/auth/token, then send `Authorization: Bearer <token>`. Errors are RFC 9457 problem+json with a stable `code`."),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, ProblemField)),
+    tags(
+        (name = "auth", description = "Tokens and the current user"),
+        (name = "units", description = "Units: bureau, service center, town units, departments"),
+        (name = "users", description = "Accounts"),
+        (name = "enterprises", description = "Enterprises (scoped)"),
+        (name = "audit", description = "The audit log (auditor only)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        }
+    }
+}
+
+/// The API router and its OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::issue_token, auth::revoke_token))
+        .routes(routes!(auth::me))
+        .routes(routes!(directory::list_units, directory::create_unit))
+        .routes(routes!(directory::get_unit, directory::update_unit))
+        .routes(routes!(directory::set_unit_active))
+        .routes(routes!(directory::list_users, directory::create_user))
+        .routes(routes!(directory::get_user, directory::update_user))
+        .routes(routes!(directory::set_user_active))
+        .routes(routes!(directory::reset_user_password))
+        .routes(routes!(directory::list_enterprises))
+        .routes(routes!(directory::get_enterprise))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit))
+        .split_for_parts()
+}

@@ -1,0 +1,208 @@
+//! 单位通讯录, 企业 and 人员: read-only views within the caller's scope.
+
+use super::{Chrome, chrome, error_page, render};
+use crate::AppState;
+use crate::extract::PageUser;
+use crate::i18n::t;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use daiban_app::enterprises::{self, EnterpriseView};
+use daiban_app::units::{self, UnitFilter, UnitView};
+use daiban_app::users::{self, Contact, UserFilter, UserView};
+use daiban_domain::unit::UnitKind;
+use serde::Deserialize;
+
+/// A unit with its kind's label.
+pub struct UnitRow {
+    /// The unit.
+    pub u: UnitView,
+    /// Kind label.
+    pub kind_label: String,
+}
+
+/// The kind filter's options: code and label.
+pub fn kind_options(lang: &str) -> Vec<(String, String)> {
+    UnitKind::ALL.iter().map(|k| (k.code().to_owned(), t(lang, &format!("kind.{}", k.code())))).collect()
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryTpl {
+    c: Chrome,
+    rows: Vec<UnitRow>,
+    kinds: Vec<(String, String)>,
+    kind: String,
+    q: String,
+}
+
+/// GET /directory
+pub async fn units(State(s): State<AppState>, user: PageUser, Query(f): Query<UnitFilter>) -> Response {
+    match units::list(&s.app.db.conn, &user.actor, &f).await {
+        Ok(list) => {
+            let rows = list.into_iter().map(|u| UnitRow { kind_label: t(user.lang, &format!("kind.{}", u.kind)), u }).collect();
+            let c = chrome(&user, "/directory", "directory.title", vec![(t(user.lang, "directory.title"), None)]);
+            render(&DirectoryTpl { c, rows, kinds: kind_options(user.lang), kind: f.kind.unwrap_or_default(), q: f.q.unwrap_or_default() })
+        }
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "directory_unit.html")]
+struct DirectoryUnitTpl {
+    c: Chrome,
+    u: UnitRow,
+    contacts: Vec<Contact>,
+}
+
+impl DirectoryUnitTpl {
+    fn role_label(&self, code: &str) -> String {
+        self.c.t(&format!("role.{code}"))
+    }
+}
+
+/// GET /directory/{id}
+pub async fn unit(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>) -> Response {
+    let db = &s.app.db.conn;
+    let r = async {
+        let u = units::get(db, &user.actor, id).await?;
+        let contacts = users::contacts(db, &user.actor, id).await?;
+        Ok::<_, daiban_app::AppError>((u, contacts))
+    }
+    .await;
+    match r {
+        Ok((u, contacts)) => {
+            let c = chrome(&user, "/directory", "directory.title", vec![(t(user.lang, "directory.title"), Some("/directory".into())), (u.name.clone(), None)]);
+            let u = UnitRow { kind_label: t(user.lang, &format!("kind.{}", u.kind)), u };
+            render(&DirectoryUnitTpl { c, u, contacts })
+        }
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}
+
+/// `?q=`.
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct EnterprisesTpl {
+    c: Chrome,
+    rows: Vec<EnterpriseView>,
+    q: String,
+}
+
+/// GET /enterprises — an enterprise user goes straight to its own enterprise.
+pub async fn enterprises(State(s): State<AppState>, user: PageUser, Query(q): Query<SearchQuery>) -> Response {
+    if let Some(eid) = user.actor.enterprise_id {
+        return super::see_other(&format!("/enterprises/{eid}"));
+    }
+    match enterprises::list(&s.app.db.conn, &user.actor, q.q.as_deref()).await {
+        Ok(rows) => {
+            let c = chrome(&user, "/enterprises", "enterprises.title", vec![(t(user.lang, "enterprises.title"), None)]);
+            render(&EnterprisesTpl { c, rows, q: q.q.unwrap_or_default() })
+        }
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterpriseTpl {
+    c: Chrome,
+    e: EnterpriseView,
+    unit_name: String,
+    contacts: Vec<Contact>,
+}
+
+impl EnterpriseTpl {
+    fn role_label(&self, code: &str) -> String {
+        self.c.t(&format!("role.{code}"))
+    }
+}
+
+/// GET /enterprises/{id}
+pub async fn enterprise(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>) -> Response {
+    let db = &s.app.db.conn;
+    let r = async {
+        let e = enterprises::get(db, &user.actor, id).await?;
+        let unit_name = users::unit_name(db, Some(e.unit_id)).await?;
+        let contacts = users::contacts(db, &user.actor, e.unit_id).await?;
+        Ok::<_, daiban_app::AppError>((e, unit_name, contacts))
+    }
+    .await;
+    match r {
+        Ok((e, unit_name, contacts)) => {
+            let section = if user.actor.enterprise_id.is_some() { "nav.my_enterprise" } else { "enterprises.title" };
+            let crumbs = if user.actor.enterprise_id.is_some() { vec![(e.name.clone(), None)] } else { vec![(t(user.lang, "enterprises.title"), Some("/enterprises".into())), (e.name.clone(), None)] };
+            let c = chrome(&user, "/enterprises", section, crumbs);
+            render(&EnterpriseTpl { c, e, unit_name, contacts })
+        }
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}
+
+/// A staff row with labels.
+pub struct StaffRow {
+    /// The account.
+    pub u: UserView,
+    /// Role label.
+    pub role_label: String,
+    /// Cadre label.
+    pub cadre_label: String,
+    /// Unit name.
+    pub unit_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+struct StaffTpl {
+    c: Chrome,
+    rows: Vec<StaffRow>,
+    q: String,
+}
+
+/// Labels for a list of accounts (unit names looked up once).
+pub async fn staff_rows(db: &daiban_app::sea_orm::DatabaseConnection, lang: &str, list: Vec<UserView>) -> daiban_app::AppResult<Vec<StaffRow>> {
+    let mut names = std::collections::BTreeMap::new();
+    let mut rows = Vec::with_capacity(list.len());
+    for u in list {
+        let unit_name = match u.unit_id {
+            Some(id) => {
+                if let Some(n) = names.get(&id) {
+                    String::clone(n)
+                } else {
+                    let n = users::unit_name(db, Some(id)).await?;
+                    names.insert(id, n.clone());
+                    n
+                }
+            }
+            None => String::new(),
+        };
+        let cadre_label = u.cadre.as_deref().map(|c| t(lang, &format!("cadre.{c}"))).unwrap_or_default();
+        rows.push(StaffRow { role_label: t(lang, &format!("role.{}", u.role)), cadre_label, unit_name, u });
+    }
+    Ok(rows)
+}
+
+/// GET /staff — the accounts within scope (a unit's own staff; the bureau: everyone).
+pub async fn staff(State(s): State<AppState>, user: PageUser, Query(q): Query<SearchQuery>) -> Response {
+    let db = &s.app.db.conn;
+    let f = UserFilter { q: q.q.clone(), ..UserFilter::default() };
+    let r = async {
+        let list = users::list(db, &user.actor, &f).await?;
+        staff_rows(db, user.lang, list).await
+    }
+    .await;
+    match r {
+        Ok(rows) => {
+            let key = if matches!(user.actor.role, daiban_domain::role::Role::Coordinator | daiban_domain::role::Role::CityLeader) { "nav.staff" } else { "nav.my_unit_staff" };
+            let c = chrome(&user, "/staff", key, vec![(t(user.lang, key), None)]);
+            render(&StaffTpl { c, rows, q: q.q.unwrap_or_default() })
+        }
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}

@@ -1,0 +1,233 @@
+//! The pages: an admin layout familiar to Chinese government staff (left menu for the role,
+//! breadcrumb, header with the user's name and unit, 中文/English switch, logout). Menus list
+//! only pages that exist for the role.
+
+mod account;
+mod admin;
+mod audit;
+mod directory;
+mod home;
+mod login;
+
+use crate::AppState;
+use crate::extract::PageUser;
+use crate::i18n;
+use askama::Template;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use daiban_app::{Actor, AppError};
+use daiban_domain::role::Role;
+use std::collections::BTreeMap;
+
+/// One menu entry.
+pub struct NavItem {
+    /// Link.
+    pub href: &'static str,
+    /// Label.
+    pub label: String,
+    /// Whether it is the current section.
+    pub active: bool,
+}
+
+/// What every logged-in page shows around its content.
+pub struct Chrome {
+    /// Page language.
+    pub lang: &'static str,
+    /// Page title.
+    pub title: String,
+    /// The user's display name.
+    pub user_name: String,
+    /// The user's unit (or enterprise) name.
+    pub unit_name: String,
+    /// The user's role label.
+    pub role_label: String,
+    /// The menu.
+    pub nav: Vec<NavItem>,
+    /// Breadcrumb: label and link (the last has none).
+    pub crumbs: Vec<(String, Option<String>)>,
+    /// CSRF token for forms.
+    pub csrf: String,
+    /// The current path (for the language switch).
+    pub path: String,
+    /// A one-time notice (after a successful action).
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    /// Translates `key`.
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// The other language's code and label, for the switch.
+    pub fn other_lang(&self) -> (&'static str, &'static str) {
+        if self.lang == i18n::EN { ("zh-CN", "中文") } else { ("en", "English") }
+    }
+
+    /// The `html lang` attribute.
+    pub fn html_lang(&self) -> &'static str {
+        if self.lang == i18n::EN { "en" } else { "zh-CN" }
+    }
+
+    /// Percent-encoded current path.
+    pub fn path_enc(&self) -> String {
+        crate::extract::urlencode(&self.path)
+    }
+}
+
+/// The menu of a role: only what exists for it.
+pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
+    let mut items: Vec<(&'static str, &'static str)> = vec![("/", "nav.home")];
+    let town_staff = actor.unit_kind.is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
+    match actor.role {
+        Role::Admin => {
+            items.push(("/admin/units", "nav.units"));
+            items.push(("/admin/users", "nav.users"));
+        }
+        Role::Auditor => items.push(("/audit", "nav.audit")),
+        Role::Enterprise => items.push(("/enterprises", "nav.my_enterprise")),
+        Role::Coordinator | Role::CityLeader => {
+            items.push(("/directory", "nav.directory"));
+            items.push(("/enterprises", "nav.enterprises"));
+            items.push(("/staff", "nav.staff"));
+        }
+        Role::Agent | Role::UnitLeader => {
+            items.push(("/directory", "nav.directory"));
+            if town_staff {
+                items.push(("/enterprises", "nav.enterprises"));
+            }
+            items.push(("/staff", "nav.my_unit_staff"));
+        }
+        Role::Helper => {
+            items.push(("/directory", "nav.directory"));
+            items.push(("/staff", "nav.my_unit_staff"));
+        }
+    }
+    items.push(("/account", "nav.account"));
+    items
+        .into_iter()
+        .map(|(href, key)| NavItem { href, label: i18n::t(lang, key), active: href == section })
+        .collect()
+}
+
+/// Builds the chrome of a page for `user`, in section `section`, with a breadcrumb.
+pub fn chrome(user: &PageUser, section: &str, title_key: &str, crumbs: Vec<(String, Option<String>)>) -> Chrome {
+    let lang = user.lang;
+    let mut all = vec![(i18n::t(lang, "nav.home"), Some("/".to_owned()))];
+    all.extend(crumbs);
+    Chrome {
+        lang,
+        title: i18n::t(lang, title_key),
+        user_name: user.actor.name.clone(),
+        unit_name: user.actor.unit_name.clone(),
+        role_label: i18n::t(lang, &format!("role.{}", user.actor.role.code())),
+        nav: nav_for(&user.actor, lang, section),
+        crumbs: all,
+        csrf: user.actor.csrf_token.clone(),
+        path: user.path.clone(),
+        flash: None,
+    }
+}
+
+/// Renders a template into a response (a template error is a 500 with a request id).
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTpl {
+    lang: &'static str,
+    status: u16,
+    heading: String,
+    message: String,
+    request_id: String,
+    home: String,
+}
+
+impl ErrorTpl {
+    fn html_lang(&self) -> &'static str {
+        if self.lang == i18n::EN { "en" } else { "zh-CN" }
+    }
+}
+
+/// A full error page for a browser.
+pub fn error_page(e: &AppError, lang: &'static str, request_id: &str) -> Response {
+    let (status, _, _, detail) = crate::error::classify(e, lang);
+    if let AppError::Unexpected(cause) = e {
+        tracing::error!(request_id, error = ?cause, "page failed");
+    }
+    let t = ErrorTpl {
+        lang,
+        status: status.as_u16(),
+        heading: i18n::t(lang, &format!("error.h{}", status.as_u16())),
+        message: detail,
+        request_id: request_id.to_owned(),
+        home: i18n::t(lang, "error.home"),
+    };
+    let mut r = render(&t);
+    *r.status_mut() = status;
+    r
+}
+
+/// Field errors keyed by field name, in the page's language.
+pub fn field_errors(e: &AppError, lang: &str) -> Option<BTreeMap<String, String>> {
+    match e {
+        AppError::Invalid(list) => {
+            let mut m = BTreeMap::new();
+            for f in list {
+                m.entry(f.field.clone()).or_insert_with(|| f.message.get(lang).to_owned());
+            }
+            Some(m)
+        }
+        _ => None,
+    }
+}
+
+/// Refuses a form post whose CSRF token does not match the session's.
+pub fn check_csrf(user: &PageUser, token: &str) -> Result<(), Response> {
+    if !token.is_empty() && token == user.actor.csrf_token {
+        Ok(())
+    } else {
+        let msg = daiban_app::Msg::new("页面已过期或请求来源不可信，请刷新页面后重试", "The page expired or the request did not come from this site; reload and try again");
+        Err(error_page(&AppError::Forbidden(msg), user.lang, &user.meta.request_id))
+    }
+}
+
+/// A redirect after a successful post (303, so the browser GETs the target).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
+}
+
+/// Every page route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::show).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/lang/{code}", get(login::switch_lang))
+        .route("/", get(home::show))
+        .route("/account", get(account::show).post(account::change_password))
+        .route("/admin/units", get(admin::units).post(admin::create_unit))
+        .route("/admin/units/new", get(admin::new_unit))
+        .route("/admin/units/{id}", get(admin::edit_unit).post(admin::update_unit))
+        .route("/admin/units/{id}/active", post(admin::set_unit_active))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/new", get(admin::new_user))
+        .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
+        .route("/admin/users/{id}/active", post(admin::set_user_active))
+        .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route("/audit", get(audit::show))
+        .route("/directory", get(directory::units))
+        .route("/directory/{id}", get(directory::unit))
+        .route("/enterprises", get(directory::enterprises))
+        .route("/enterprises/{id}", get(directory::enterprise))
+        .route("/staff", get(directory::staff))
+}
