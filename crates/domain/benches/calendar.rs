@@ -56,7 +56,9 @@ fn bench_calendar(c: &mut Criterion) {
     };
     let inputs = inputs();
     let mut group = c.benchmark_group("calendar");
-    group.throughput(Throughput::Elements(u64::try_from(inputs.len()).unwrap_or(0)));
+    group.throughput(Throughput::Elements(
+        u64::try_from(inputs.len()).unwrap_or(0),
+    ));
     group.bench_function("add", |b| {
         b.iter(|| {
             for &(start, n, _) in &inputs {

@@ -409,8 +409,7 @@ pub fn compute(
             .map(|e| i64::from(e.days))
             .sum::<i64>();
 
-    let accepted_day = effective_day(calendar, input.accepted_at, close)?;
-    let mut day_zero = accepted_day;
+    let mut day_zero = effective_day(calendar, input.accepted_at, close)?;
     // Ranks of working days: rank(b) - rank(a) working days in [a, b).
     let mut base = calendar.rank(day_zero);
     let mut added: i64 = 0;
@@ -446,7 +445,7 @@ pub fn compute(
 
     let due_rank = base + budget + added;
     let due_date = calendar.select(due_rank)?;
-    let due_at = due_at(due_date, close)?;
+    let due_at = close_of_day(due_date, close)?;
     let today = now.with_timezone(&CHINA).date_naive();
     let first_day = input.accepted_at.with_timezone(&CHINA).date_naive();
     let provisional = calendar
@@ -457,14 +456,18 @@ pub fn compute(
         // Frozen when the pause began: the last day used is the working day before its first,
         // and never before day 0. The warning is the one of that moment.
         let remaining = p.due_rank - (p.first - 1).max(p.base);
-        let overdue = p.started > self::due_at(calendar.select(p.due_rank)?, close)?;
+        let overdue = p.started > close_of_day(calendar.select(p.due_rank)?, close)?;
         (remaining, true, warning_for(overdue, remaining, input))
     } else {
         // Today counts as used, and nothing before day 0 does.
         let tomorrow = today.succ_opt().unwrap_or(today);
         let used_through = (calendar.rank(tomorrow) - 1).max(base);
         let remaining = due_rank - used_through;
-        (remaining, false, warning_for(now > due_at, remaining, input))
+        (
+            remaining,
+            false,
+            warning_for(now > due_at, remaining, input),
+        )
     };
 
     Ok(ClockState {
@@ -490,9 +493,9 @@ struct OpenPause {
     due_rank: i64,
 }
 
-fn due_at(due_date: NaiveDate, close: NaiveTime) -> Result<DateTime<FixedOffset>, ClockError> {
-    due_date
-        .and_time(close)
+/// The close of office hours of `day`, China time.
+fn close_of_day(day: NaiveDate, close: NaiveTime) -> Result<DateTime<FixedOffset>, ClockError> {
+    day.and_time(close)
         .and_local_timezone(CHINA)
         .single()
         .ok_or(ClockError::Calendar(CalendarError::OutOfRange))
@@ -559,7 +562,10 @@ mod tests {
         assert!(!s.provisional && !s.suspended);
         // Upward items count their reporting limit the same way.
         let upward = ClockInput::new(ItemType::Upward, 5, t("2026-03-02T10:00:00+08:00"));
-        assert_eq!(state(&upward, "2026-03-02T12:00:00+08:00").due_date, d("2026-03-09"));
+        assert_eq!(
+            state(&upward, "2026-03-02T12:00:00+08:00").due_date,
+            d("2026-03-09")
+        );
     }
 
     #[test]
@@ -570,7 +576,10 @@ mod tests {
         assert_eq!(s.due_date, d("2026-03-10"));
         assert_eq!(s.remaining_days, 5);
         let at_close = committed(5, "2026-03-02T17:30:00+08:00");
-        assert_eq!(state(&at_close, "2026-03-02T17:45:00+08:00").due_date, d("2026-03-09"));
+        assert_eq!(
+            state(&at_close, "2026-03-02T17:45:00+08:00").due_date,
+            d("2026-03-09")
+        );
         // A configured close moves the boundary.
         let mut early_close = committed(5, "2026-03-02T17:00:00+08:00");
         early_close.office_close = NaiveTime::from_hms_opt(16, 30, 0).expect("valid");
@@ -583,14 +592,26 @@ mod tests {
     fn times_are_read_in_china_time() {
         // 09:00 UTC is 17:00 in China: before the close.
         let before = committed(5, "2026-03-02T09:00:00Z");
-        assert_eq!(state(&before, "2026-03-02T09:30:00Z").due_date, d("2026-03-09"));
+        assert_eq!(
+            state(&before, "2026-03-02T09:30:00Z").due_date,
+            d("2026-03-09")
+        );
         // 10:00 UTC is 18:00 in China: after the close.
         let after = committed(5, "2026-03-02T10:00:00Z");
-        assert_eq!(state(&after, "2026-03-02T11:00:00Z").day_zero, d("2026-03-03"));
+        assert_eq!(
+            state(&after, "2026-03-02T11:00:00Z").day_zero,
+            d("2026-03-03")
+        );
         // 20:00 UTC on Sunday is 04:00 on Monday in China.
         let sunday_utc = committed(1, "2026-03-01T20:00:00Z");
-        assert_eq!(state(&sunday_utc, "2026-03-01T21:00:00Z").day_zero, d("2026-03-02"));
-        assert_eq!(state(&sunday_utc, "2026-03-01T21:00:00Z").due_at, t("2026-03-03T09:30:00Z"));
+        assert_eq!(
+            state(&sunday_utc, "2026-03-01T21:00:00Z").day_zero,
+            d("2026-03-02")
+        );
+        assert_eq!(
+            state(&sunday_utc, "2026-03-01T21:00:00Z").due_at,
+            t("2026-03-03T09:30:00Z")
+        );
     }
 
     #[test]
@@ -601,7 +622,10 @@ mod tests {
         assert_eq!(s.due_date, d("2026-03-16"));
         assert_eq!(s.remaining_days, 5);
         let festival = committed(1, "2026-02-16T10:00:00+08:00");
-        assert_eq!(state(&festival, "2026-02-16T11:00:00+08:00").day_zero, d("2026-02-24"));
+        assert_eq!(
+            state(&festival, "2026-02-16T11:00:00+08:00").day_zero,
+            d("2026-02-24")
+        );
         // A make-up Saturday is a working day like any other.
         let makeup = committed(1, "2026-02-14T10:00:00+08:00");
         let s = state(&makeup, "2026-02-14T11:00:00+08:00");
@@ -613,11 +637,17 @@ mod tests {
         let input = ClockInput::new(ItemType::Immediate, 10, t("2026-03-02T10:00:00+08:00"));
         let s = state(&input, "2026-03-02T11:00:00+08:00");
         assert_eq!(s.due_at, t("2026-03-02T17:30:00+08:00"));
-        assert_eq!((s.used_days, s.remaining_days, s.warning), (0, 0, Warning::Yellow));
+        assert_eq!(
+            (s.used_days, s.remaining_days, s.warning),
+            (0, 0, Warning::Yellow)
+        );
         let s = state(&input, "2026-03-02T17:31:00+08:00");
         assert_eq!(s.warning, Warning::Red);
         let late = ClockInput::new(ItemType::Immediate, 0, t("2026-03-06T19:00:00+08:00"));
-        assert_eq!(state(&late, "2026-03-06T19:05:00+08:00").due_date, d("2026-03-09"));
+        assert_eq!(
+            state(&late, "2026-03-06T19:05:00+08:00").due_date,
+            d("2026-03-09")
+        );
     }
 
     #[test]
@@ -632,7 +662,10 @@ mod tests {
         let s = state(&input, "2026-02-25T10:00:00+08:00");
         assert_eq!((s.remaining_days, s.warning), (1, Warning::Yellow));
         let short = committed(3, "2026-02-13T09:00:00+08:00");
-        assert_eq!(state(&short, "2026-02-13T10:00:00+08:00").due_date, d("2026-02-25"));
+        assert_eq!(
+            state(&short, "2026-02-13T10:00:00+08:00").due_date,
+            d("2026-02-25")
+        );
     }
 
     #[test]
@@ -654,7 +687,10 @@ mod tests {
         let s = state(&strict, "2026-03-06T10:00:00+08:00");
         assert_eq!(s.warning, Warning::None);
         strict.warning_threshold_days = 3;
-        assert_eq!(state(&strict, "2026-03-04T10:00:00+08:00").warning, Warning::Yellow);
+        assert_eq!(
+            state(&strict, "2026-03-04T10:00:00+08:00").warning,
+            Warning::Yellow
+        );
     }
 
     #[test]
@@ -697,12 +733,18 @@ mod tests {
         assert_eq!((restarted.used_days, restarted.remaining_days), (1, 4));
 
         // The policy decides, not the reason alone.
-        let corrected_resumed = with(SuspensionReason::Correction, SuspensionPolicy::resume_always());
+        let corrected_resumed = with(
+            SuspensionReason::Correction,
+            SuspensionPolicy::resume_always(),
+        );
         assert_eq!(corrected_resumed.due_date, d("2026-03-11"));
         let review_restarts = SuspensionPolicy {
             restart_on: vec![SuspensionReason::ExpertReview],
         };
-        assert_eq!(with(SuspensionReason::ExpertReview, review_restarts).due_date, d("2026-03-16"));
+        assert_eq!(
+            with(SuspensionReason::ExpertReview, review_restarts).due_date,
+            d("2026-03-16")
+        );
     }
 
     #[test]
@@ -728,27 +770,48 @@ mod tests {
         let base = committed(5, "2026-03-02T09:00:00+08:00");
         let with = |start: &str, end: &str| {
             let mut input = base.clone();
-            input.suspensions.push(pause(SuspensionReason::Hearing, start, Some(end)));
+            input
+                .suspensions
+                .push(pause(SuspensionReason::Hearing, start, Some(end)));
             state(&input, "2026-03-20T10:00:00+08:00").due_date
         };
         // Paused and resumed the same day: nothing added.
-        assert_eq!(with("2026-03-03T09:00:00+08:00", "2026-03-03T16:00:00+08:00"), d("2026-03-09"));
+        assert_eq!(
+            with("2026-03-03T09:00:00+08:00", "2026-03-03T16:00:00+08:00"),
+            d("2026-03-09")
+        );
         // Over a weekend: nothing added.
-        assert_eq!(with("2026-03-07T09:00:00+08:00", "2026-03-09T08:00:00+08:00"), d("2026-03-09"));
+        assert_eq!(
+            with("2026-03-07T09:00:00+08:00", "2026-03-09T08:00:00+08:00"),
+            d("2026-03-09")
+        );
         // Resumed after the close: the resume day is suspended too.
-        assert_eq!(with("2026-03-03T09:00:00+08:00", "2026-03-03T18:00:00+08:00"), d("2026-03-10"));
+        assert_eq!(
+            with("2026-03-03T09:00:00+08:00", "2026-03-03T18:00:00+08:00"),
+            d("2026-03-10")
+        );
         // Paused after the close: it starts the next working day.
-        assert_eq!(with("2026-03-03T18:00:00+08:00", "2026-03-05T09:00:00+08:00"), d("2026-03-10"));
+        assert_eq!(
+            with("2026-03-03T18:00:00+08:00", "2026-03-05T09:00:00+08:00"),
+            d("2026-03-10")
+        );
     }
 
     #[test]
     fn an_open_pause_freezes_remaining_and_warning() {
         let mut input = committed(5, "2026-03-02T09:00:00+08:00");
-        input.suspensions.push(pause(SuspensionReason::ExpertReview, "2026-03-04T10:00:00+08:00", None));
+        input.suspensions.push(pause(
+            SuspensionReason::ExpertReview,
+            "2026-03-04T10:00:00+08:00",
+            None,
+        ));
         // Well past the original due date of 9 March: still 4 left, no warning.
         let s = state(&input, "2026-03-13T10:00:00+08:00");
         assert!(s.suspended);
-        assert_eq!((s.used_days, s.remaining_days, s.warning), (1, 4, Warning::None));
+        assert_eq!(
+            (s.used_days, s.remaining_days, s.warning),
+            (1, 4, Warning::None)
+        );
         // The due date shown is the one if the pause ended now.
         assert_eq!(s.due_date, d("2026-03-18"));
         // Before the pause began, the clock ran.
@@ -766,9 +829,16 @@ mod tests {
 
         // Paused on the due day with one day left: yellow, and it stays yellow.
         let mut last_day = committed(5, "2026-03-02T09:00:00+08:00");
-        last_day.suspensions.push(pause(SuspensionReason::Testing, "2026-03-09T09:00:00+08:00", None));
+        last_day.suspensions.push(pause(
+            SuspensionReason::Testing,
+            "2026-03-09T09:00:00+08:00",
+            None,
+        ));
         let s = state(&last_day, "2026-03-27T10:00:00+08:00");
-        assert_eq!((s.remaining_days, s.warning, s.suspended), (1, Warning::Yellow, true));
+        assert_eq!(
+            (s.remaining_days, s.warning, s.suspended),
+            (1, Warning::Yellow, true)
+        );
     }
 
     #[test]
@@ -784,7 +854,10 @@ mod tests {
         assert_eq!((s.remaining_days, s.warning), (-4, Warning::Red));
         // Nor does a restart, nor an open pause.
         input.suspensions[0].reason = SuspensionReason::Correction;
-        assert_eq!(state(&input, "2026-03-13T10:00:00+08:00").due_date, d("2026-03-09"));
+        assert_eq!(
+            state(&input, "2026-03-13T10:00:00+08:00").due_date,
+            d("2026-03-09")
+        );
         input.suspensions[0].end = None;
         let s = state(&input, "2026-03-13T10:00:00+08:00");
         assert!(s.suspended);
@@ -844,7 +917,10 @@ mod tests {
         assert!(!exact.provisional);
         assert_eq!(exact.due_date, d("2027-01-04"));
         // Five days end on 31 December: exact already.
-        let s = state(&committed(5, "2026-12-24T10:00:00+08:00"), "2026-12-24T11:00:00+08:00");
+        let s = state(
+            &committed(5, "2026-12-24T10:00:00+08:00"),
+            "2026-12-24T11:00:00+08:00",
+        );
         assert!(!s.provisional);
         assert_eq!(s.due_date, d("2026-12-31"));
     }
@@ -852,24 +928,40 @@ mod tests {
     #[test]
     fn inconsistent_pauses_are_refused() {
         let mut input = committed(5, "2026-03-02T09:00:00+08:00");
-        input.suspensions.push(pause(SuspensionReason::Other, "2026-03-01T09:00:00+08:00", None));
+        input.suspensions.push(pause(
+            SuspensionReason::Other,
+            "2026-03-01T09:00:00+08:00",
+            None,
+        ));
         let now = t("2026-03-05T09:00:00+08:00");
-        assert_eq!(compute(&CAL, &input, now), Err(ClockError::SuspensionBeforeAcceptance { index: 0 }));
+        assert_eq!(
+            compute(&CAL, &input, now),
+            Err(ClockError::SuspensionBeforeAcceptance { index: 0 })
+        );
         input.suspensions[0] = pause(
             SuspensionReason::Other,
             "2026-03-04T09:00:00+08:00",
             Some("2026-03-03T09:00:00+08:00"),
         );
-        assert_eq!(compute(&CAL, &input, now), Err(ClockError::SuspensionEndsBeforeStart { index: 0 }));
+        assert_eq!(
+            compute(&CAL, &input, now),
+            Err(ClockError::SuspensionEndsBeforeStart { index: 0 })
+        );
         input.suspensions[0] = pause(SuspensionReason::Other, "2026-03-03T09:00:00+08:00", None);
         input.suspensions.push(pause(
             SuspensionReason::Other,
             "2026-03-04T09:00:00+08:00",
             Some("2026-03-05T09:00:00+08:00"),
         ));
-        assert_eq!(compute(&CAL, &input, now), Err(ClockError::SuspensionsOverlap { index: 1 }));
+        assert_eq!(
+            compute(&CAL, &input, now),
+            Err(ClockError::SuspensionsOverlap { index: 1 })
+        );
         input.suspensions[0].end = Some(t("2026-03-04T10:00:00+08:00"));
-        assert_eq!(compute(&CAL, &input, now), Err(ClockError::SuspensionsOverlap { index: 1 }));
+        assert_eq!(
+            compute(&CAL, &input, now),
+            Err(ClockError::SuspensionsOverlap { index: 1 })
+        );
         input.suspensions[0].end = Some(t("2026-03-04T09:00:00+08:00"));
         assert!(compute(&CAL, &input, now).is_ok());
     }
@@ -891,32 +983,34 @@ mod tests {
             prop::collection::vec(any::<bool>(), 8),
             0i64..3000,
         )
-            .prop_map(|(item, limit, accepted_h, pauses, last_open, restart, now_h)| {
-                let origin = t("2010-01-01T00:00:00+08:00");
-                let accepted = origin + Duration::hours(accepted_h);
-                let mut input = ClockInput::new(item, limit, accepted);
-                input.policy = SuspensionPolicy {
-                    restart_on: SuspensionReason::ALL
-                        .into_iter()
-                        .zip(restart)
-                        .filter_map(|(r, on)| on.then_some(r))
-                        .collect(),
-                };
-                let mut at = accepted;
-                let count = pauses.len();
-                for (i, (reason, gap_h, len_h)) in pauses.into_iter().enumerate() {
-                    let start = at + Duration::hours(gap_h);
-                    let end = start + Duration::hours(len_h);
-                    let open = last_open && i + 1 == count;
-                    input.suspensions.push(Suspension {
-                        reason,
-                        start,
-                        end: (!open).then_some(end),
-                    });
-                    at = end;
-                }
-                (input, accepted + Duration::hours(now_h))
-            })
+            .prop_map(
+                |(item, limit, accepted_h, pauses, last_open, restart, now_h)| {
+                    let origin = t("2010-01-01T00:00:00+08:00");
+                    let accepted = origin + Duration::hours(accepted_h);
+                    let mut input = ClockInput::new(item, limit, accepted);
+                    input.policy = SuspensionPolicy {
+                        restart_on: SuspensionReason::ALL
+                            .into_iter()
+                            .zip(restart)
+                            .filter_map(|(r, on)| on.then_some(r))
+                            .collect(),
+                    };
+                    let mut at = accepted;
+                    let count = pauses.len();
+                    for (i, (reason, gap_h, len_h)) in pauses.into_iter().enumerate() {
+                        let start = at + Duration::hours(gap_h);
+                        let end = start + Duration::hours(len_h);
+                        let open = last_open && i + 1 == count;
+                        input.suspensions.push(Suspension {
+                            reason,
+                            start,
+                            end: (!open).then_some(end),
+                        });
+                        at = end;
+                    }
+                    (input, accepted + Duration::hours(now_h))
+                },
+            )
     }
 
     proptest! {

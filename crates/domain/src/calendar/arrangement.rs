@@ -193,7 +193,9 @@ pub struct YearArrangement {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ArrangementError {
     /// The year is outside [`FIRST_SUPPORTED_YEAR`]..=[`LAST_SUPPORTED_YEAR`].
-    #[error("year {year} is outside the supported years {FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}")]
+    #[error(
+        "year {year} is outside the supported years {FIRST_SUPPORTED_YEAR} to {LAST_SUPPORTED_YEAR}"
+    )]
     YearOutOfRange {
         /// The year given.
         year: i32,
@@ -363,12 +365,7 @@ impl YearArrangement {
     /// The weekend days off that are not in a run of days off containing a weekday, less the
     /// festivals that are their holiday's only day off.
     fn weekend_offs_outside_spans(&self) -> Vec<ArrangementError> {
-        let mut offs: Vec<NaiveDate> = self
-            .days
-            .iter()
-            .filter(|e| e.off)
-            .map(|e| e.date)
-            .collect();
+        let mut offs: Vec<NaiveDate> = self.days.iter().filter(|e| e.off).map(|e| e.date).collect();
         offs.sort_unstable();
         offs.dedup();
         let mut per_name: BTreeMap<&str, usize> = BTreeMap::new();

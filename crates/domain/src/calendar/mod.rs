@@ -30,8 +30,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use arrangement::{
-    Amendment, ArrangementError, DayEntry, FIRST_SUPPORTED_YEAR, HolidayName,
-    LAST_SUPPORTED_YEAR, Notice, UnknownHolidayName, YearArrangement,
+    Amendment, ArrangementError, DayEntry, FIRST_SUPPORTED_YEAR, HolidayName, LAST_SUPPORTED_YEAR,
+    Notice, UnknownHolidayName, YearArrangement,
 };
 
 use arrangement::is_weekend;
@@ -353,10 +353,15 @@ impl Calendar {
         }
         prefix.push(count);
 
-        let span = usize::try_from(last_year - first_year + 1).map_err(|_| CalendarError::OutOfRange)?;
+        let span =
+            usize::try_from(last_year - first_year + 1).map_err(|_| CalendarError::OutOfRange)?;
         let mut next_unknown = vec![last_year + 1; span];
         let mut next = last_year + 1;
-        for (slot, year) in next_unknown.iter_mut().rev().zip((first_year..=last_year).rev()) {
+        for (slot, year) in next_unknown
+            .iter_mut()
+            .rev()
+            .zip((first_year..=last_year).rev())
+        {
             if !arrangements.contains_key(&year) {
                 next = year;
             }

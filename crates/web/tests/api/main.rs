@@ -1,0 +1,11 @@
+//! The API and page suite: one binary, one fresh database per test (a temporary SQLite file,
+//! or a fresh PostgreSQL database when `DAIBAN_TEST_POSTGRES_URL` is set).
+
+mod helpers;
+
+mod access;
+mod audit;
+mod auth;
+mod errors;
+mod openapi;
+mod pages;
