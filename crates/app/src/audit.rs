@@ -79,7 +79,10 @@ pub async fn append<C: ConnectionTrait>(
     change: Change<'_>,
 ) -> AppResult<()> {
     audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::Seq, Expr::col(audit_head::Column::Seq).add(1))
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
         .filter(audit_head::Column::Id.eq(1))
         .exec(txn)
         .await?;
@@ -171,13 +174,17 @@ pub async fn verify<C: ConnectionTrait>(db: &C) -> AppResult<Verification> {
             if r.seq != expected_seq {
                 return Ok(Verification::Broken {
                     seq: expected_seq,
-                    reason: format!("entry {expected_seq} is missing (next present is {})", r.seq),
+                    reason: format!(
+                        "entry {expected_seq} is missing (next present is {})",
+                        r.seq
+                    ),
                 });
             }
             if r.prev_hash != prev {
                 return Ok(Verification::Broken {
                     seq: r.seq,
-                    reason: "prev_hash does not link to the previous entry (removed or reordered)".into(),
+                    reason: "prev_hash does not link to the previous entry (removed or reordered)"
+                        .into(),
                 });
             }
             let computed = chain_hash(
@@ -293,7 +300,11 @@ pub struct AuditPage {
 ///
 /// # Errors
 /// [`crate::AppError::Forbidden`] for any other role.
-pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &AuditFilter) -> AppResult<AuditPage> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &AuditFilter,
+) -> AppResult<AuditPage> {
     if actor.role != Role::Auditor {
         return Err(forbidden());
     }

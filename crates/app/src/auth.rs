@@ -1,17 +1,19 @@
 //! Logins, sessions and API tokens, with lockout after repeated failures. Only the SHA-256 of a
 //! token is stored; the token itself goes to the client once.
 
+use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, ActorRef, Change};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg};
-use crate::App;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use daiban_domain::role::Role;
 use daiban_store::entity::{session, unit, user};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+};
 use sha2::{Digest, Sha256};
 
 /// Browser session or API bearer token.
@@ -78,9 +80,11 @@ async fn verify_password(password: &str, hash: &str) -> bool {
     let password = password.to_owned();
     let hash = hash.to_owned();
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false)
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -92,7 +96,9 @@ pub fn check_new_password(app: &App, field: &str, password: &str, checks: &mut C
     if let Err(e) = check_password(password, app.auth.min_password_len) {
         let (zh, code) = match &e {
             PasswordError::TooShort(n) => (format!("密码至少 {n} 个字符"), "too_short"),
-            PasswordError::NeedsLettersAndDigits => ("密码须同时包含字母和数字".to_owned(), "letters_and_digits"),
+            PasswordError::NeedsLettersAndDigits => {
+                ("密码须同时包含字母和数字".to_owned(), "letters_and_digits")
+            }
             PasswordError::TooLong => ("密码最多 128 个字符".to_owned(), "too_long"),
         };
         checks.push(FieldError::new(field, code, zh, e.to_string()));
@@ -103,8 +109,15 @@ pub fn check_new_password(app: &App, field: &str, password: &str, checks: &mut C
 ///
 /// # Errors
 /// Database failure.
-pub async fn actor_of<C: sea_orm::ConnectionTrait>(db: &C, u: &user::Model, csrf: &str) -> AppResult<Actor> {
-    let role: Role = u.role.parse().map_err(|e| anyhow::anyhow!("user {}: {e}", u.id))?;
+pub async fn actor_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    u: &user::Model,
+    csrf: &str,
+) -> AppResult<Actor> {
+    let role: Role = u
+        .role
+        .parse()
+        .map_err(|e| anyhow::anyhow!("user {}: {e}", u.id))?;
     let unit = match u.unit_id {
         Some(id) => unit::Entity::find_by_id(id).one(db).await?,
         None => None,
@@ -133,7 +146,13 @@ fn bad_credentials() -> AppError {
 /// # Errors
 /// [`AppError::Unauthenticated`] for wrong credentials or an inactive account,
 /// [`AppError::Locked`] while locked.
-pub async fn login(app: &App, username: &str, password: &str, kind: SessionKind, meta: &Meta) -> AppResult<Issued> {
+pub async fn login(
+    app: &App,
+    username: &str,
+    password: &str,
+    kind: SessionKind,
+    meta: &Meta,
+) -> AppResult<Issued> {
     let username = username.trim().to_lowercase();
     let mut checks = Checks::default();
     if username.is_empty() {
@@ -166,17 +185,44 @@ pub async fn login(app: &App, username: &str, password: &str, kind: SessionKind,
         audit::append(
             &w.txn,
             now,
-            &ActorRef { name: username.clone(), ..ActorRef::default() },
+            &ActorRef {
+                name: username.clone(),
+                ..ActorRef::default()
+            },
             meta,
-            Change { action: "auth.login_failed", object_type: "user", object_id: String::new(), before: None, after: Some(serde_json::json!({"reason": "unknown_user"})) },
+            Change {
+                action: "auth.login_failed",
+                object_type: "user",
+                object_id: String::new(),
+                before: None,
+                after: Some(serde_json::json!({"reason": "unknown_user"})),
+            },
         )
         .await?;
         w.commit().await?;
         return Err(bad_credentials());
     };
-    let who = ActorRef { id: Some(u.id), name: u.username.clone(), role: u.role.clone(), unit_id: u.unit_id };
+    let who = ActorRef {
+        id: Some(u.id),
+        name: u.username.clone(),
+        role: u.role.clone(),
+        unit_id: u.unit_id,
+    };
     if let Some(until) = u.locked_until.filter(|t| *t > now) {
-        audit::append(&w.txn, now, &who, meta, Change { action: "auth.login_refused_locked", object_type: "user", object_id: u.id.to_string(), before: None, after: None }).await?;
+        audit::append(
+            &w.txn,
+            now,
+            &who,
+            meta,
+            Change {
+                action: "auth.login_refused_locked",
+                object_type: "user",
+                object_id: u.id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
         w.commit().await?;
         let mins = (until - now).num_minutes() + 1;
         return Err(AppError::Locked(Msg::new(
@@ -193,16 +239,52 @@ pub async fn login(app: &App, username: &str, password: &str, kind: SessionKind,
             am.locked_until = Set(Some(now + Duration::minutes(app.auth.lockout_minutes)));
         }
         am.update(&w.txn).await?;
-        let reason = if u.active { "wrong_password" } else { "inactive" };
-        audit::append(&w.txn, now, &who, meta, Change { action: "auth.login_failed", object_type: "user", object_id: u.id.to_string(), before: None, after: Some(serde_json::json!({"reason": reason, "failures": failures})) }).await?;
+        let reason = if u.active {
+            "wrong_password"
+        } else {
+            "inactive"
+        };
+        audit::append(
+            &w.txn,
+            now,
+            &who,
+            meta,
+            Change {
+                action: "auth.login_failed",
+                object_type: "user",
+                object_id: u.id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({"reason": reason, "failures": failures})),
+            },
+        )
+        .await?;
         if lock {
-            audit::append(&w.txn, now, &who, meta, Change { action: "auth.locked", object_type: "user", object_id: u.id.to_string(), before: None, after: Some(serde_json::json!({"minutes": app.auth.lockout_minutes})) }).await?;
+            audit::append(
+                &w.txn,
+                now,
+                &who,
+                meta,
+                Change {
+                    action: "auth.locked",
+                    object_type: "user",
+                    object_id: u.id.to_string(),
+                    before: None,
+                    after: Some(serde_json::json!({"minutes": app.auth.lockout_minutes})),
+                },
+            )
+            .await?;
         }
         w.commit().await?;
         if lock {
             return Err(AppError::Locked(Msg::new(
-                format!("连续登录失败 {failures} 次，账号已锁定 {} 分钟", app.auth.lockout_minutes),
-                format!("{failures} failed logins in a row: the account is locked for {} minutes", app.auth.lockout_minutes),
+                format!(
+                    "连续登录失败 {failures} 次，账号已锁定 {} 分钟",
+                    app.auth.lockout_minutes
+                ),
+                format!(
+                    "{failures} failed logins in a row: the account is locked for {} minutes",
+                    app.auth.lockout_minutes
+                ),
             )));
         }
         return Err(bad_credentials());
@@ -232,10 +314,27 @@ pub async fn login(app: &App, username: &str, password: &str, kind: SessionKind,
     am.locked_until = Set(None);
     am.last_login_at = Set(Some(now));
     let u = am.update(&w.txn).await?;
-    audit::append(&w.txn, now, &who, meta, Change { action: "auth.login", object_type: "user", object_id: u.id.to_string(), before: None, after: Some(serde_json::json!({"kind": kind.code()})) }).await?;
+    audit::append(
+        &w.txn,
+        now,
+        &who,
+        meta,
+        Change {
+            action: "auth.login",
+            object_type: "user",
+            object_id: u.id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"kind": kind.code()})),
+        },
+    )
+    .await?;
     let actor = actor_of(&w.txn, &u, &csrf).await?;
     w.commit().await?;
-    Ok(Issued { token, expires_at, actor })
+    Ok(Issued {
+        token,
+        expires_at,
+        actor,
+    })
 }
 
 /// Resolves a token to its actor. Web sessions slide their idle expiry (written at most once a
@@ -244,7 +343,12 @@ pub async fn login(app: &App, username: &str, password: &str, kind: SessionKind,
 /// # Errors
 /// [`AppError::Unauthenticated`] if unknown, revoked, expired, or the user is inactive.
 pub async fn authenticate(app: &App, token: &str, kind: SessionKind) -> AppResult<Actor> {
-    let expired = || AppError::Unauthenticated(Msg::new("登录已过期，请重新登录", "Your session has expired; log in again"));
+    let expired = || {
+        AppError::Unauthenticated(Msg::new(
+            "登录已过期，请重新登录",
+            "Your session has expired; log in again",
+        ))
+    };
     let now = app.now();
     let Some(s) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
@@ -257,7 +361,10 @@ pub async fn authenticate(app: &App, token: &str, kind: SessionKind) -> AppResul
     if s.revoked || s.expires_at <= now {
         return Err(expired());
     }
-    let Some(u) = user::Entity::find_by_id(s.user_id).one(&app.db.conn).await? else {
+    let Some(u) = user::Entity::find_by_id(s.user_id)
+        .one(&app.db.conn)
+        .await?
+    else {
         return Err(expired());
     };
     if !u.active {
@@ -281,11 +388,27 @@ pub async fn authenticate(app: &App, token: &str, kind: SessionKind) -> AppResul
 pub async fn logout(app: &App, token: &str, actor: &Actor, meta: &Meta) -> AppResult<()> {
     let w = app.begin_write().await?;
     session::Entity::update_many()
-        .col_expr(session::Column::Revoked, sea_orm::sea_query::Expr::value(true))
+        .col_expr(
+            session::Column::Revoked,
+            sea_orm::sea_query::Expr::value(true),
+        )
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .exec(&w.txn)
         .await?;
-    audit::append(&w.txn, app.now(), &actor.into(), meta, Change { action: "auth.logout", object_type: "user", object_id: actor.user_id.to_string(), before: None, after: None }).await?;
+    audit::append(
+        &w.txn,
+        app.now(),
+        &actor.into(),
+        meta,
+        Change {
+            action: "auth.logout",
+            object_type: "user",
+            object_id: actor.user_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     w.commit().await
 }
 
@@ -293,11 +416,25 @@ pub async fn logout(app: &App, token: &str, actor: &Actor, meta: &Meta) -> AppRe
 ///
 /// # Errors
 /// [`AppError::Invalid`] on a wrong current password or a policy violation.
-pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &str, meta: &Meta) -> AppResult<()> {
-    let u = user::Entity::find_by_id(actor.user_id).one(&app.db.conn).await?.ok_or(AppError::NotFound)?;
+pub async fn change_own_password(
+    app: &App,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    meta: &Meta,
+) -> AppResult<()> {
+    let u = user::Entity::find_by_id(actor.user_id)
+        .one(&app.db.conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut checks = Checks::default();
     if !verify_password(current, &u.password_hash).await {
-        checks.push(FieldError::new("current_password", "wrong_password", "当前密码不正确", "The current password is wrong"));
+        checks.push(FieldError::new(
+            "current_password",
+            "wrong_password",
+            "当前密码不正确",
+            "The current password is wrong",
+        ));
     }
     check_new_password(app, "new_password", new, &mut checks);
     checks.finish()?;
@@ -307,7 +444,20 @@ pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &
     am.password_hash = Set(hash);
     am.updated_at = Set(app.now());
     am.update(&w.txn).await?;
-    audit::append(&w.txn, app.now(), &actor.into(), meta, Change { action: "user.change_password", object_type: "user", object_id: actor.user_id.to_string(), before: None, after: None }).await?;
+    audit::append(
+        &w.txn,
+        app.now(),
+        &actor.into(),
+        meta,
+        Change {
+            action: "user.change_password",
+            object_type: "user",
+            object_id: actor.user_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
     w.commit().await
 }
 
@@ -317,7 +467,10 @@ pub async fn change_own_password(app: &App, actor: &Actor, current: &str, new: &
 /// Database failure.
 pub async fn revoke_all<C: sea_orm::ConnectionTrait>(txn: &C, user_id: i64) -> AppResult<()> {
     session::Entity::update_many()
-        .col_expr(session::Column::Revoked, sea_orm::sea_query::Expr::value(true))
+        .col_expr(
+            session::Column::Revoked,
+            sea_orm::sea_query::Expr::value(true),
+        )
         .filter(session::Column::UserId.eq(user_id))
         .exec(txn)
         .await?;

@@ -39,6 +39,6 @@ impl FixedClock {
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        self.0.lock().map(|t| *t).unwrap_or_else(|e| *e.into_inner())
+        self.0.lock().map_or_else(|e| *e.into_inner(), |t| *t)
     }
 }

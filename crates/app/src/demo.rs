@@ -1,6 +1,7 @@
 //! The demo city (`serve --demo`): Xinghua's bureau, service center, town units, departments,
 //! staff and a few enterprises, loaded from `data/demo/city.toml` when the database is empty.
 
+use crate::App;
 use crate::actor::Meta;
 use crate::audit::ActorRef;
 use crate::auth::hash_password;
@@ -8,7 +9,6 @@ use crate::enterprises::{self, EnterpriseInput};
 use crate::error::{AppResult, Checks};
 use crate::units::{self, UnitInput};
 use crate::users::{self, UserInput};
-use crate::App;
 use daiban_store::entity::unit;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde::Deserialize;
@@ -90,9 +90,13 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
     if unit::Entity::find().count(&app.db.conn).await? > 0 {
         return Ok(Loaded::AlreadyPopulated);
     }
-    let city: City = toml::from_str(CITY_TOML).map_err(|e| anyhow::anyhow!("data/demo/city.toml: {e}"))?;
+    let city: City =
+        toml::from_str(CITY_TOML).map_err(|e| anyhow::anyhow!("data/demo/city.toml: {e}"))?;
     let who = ActorRef::system();
-    let meta = Meta { request_id: "demo".into(), client_addr: "local".into() };
+    let meta = Meta {
+        request_id: "demo".into(),
+        client_addr: "local".into(),
+    };
     // One hash for every demo account: they share the published demo password.
     let hash = hash_password(DEMO_PASSWORD).await?;
     for u in &city.units {
@@ -115,7 +119,16 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
             email: s.email.clone(),
             ..UserInput::default()
         };
-        users::create_with_hash(app, &who, &input, &s.username, hash.clone(), Checks::default(), &meta).await?;
+        users::create_with_hash(
+            app,
+            &who,
+            &input,
+            &s.username,
+            hash.clone(),
+            Checks::default(),
+            &meta,
+        )
+        .await?;
     }
     for eu in &city.enterprise_users {
         let input = UserInput {
@@ -126,7 +139,16 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
             phone: eu.phone.clone(),
             ..UserInput::default()
         };
-        users::create_with_hash(app, &who, &input, &eu.username, hash.clone(), Checks::default(), &meta).await?;
+        users::create_with_hash(
+            app,
+            &who,
+            &input,
+            &eu.username,
+            hash.clone(),
+            Checks::default(),
+            &meta,
+        )
+        .await?;
     }
     Ok(Loaded::City {
         units: city.units.len(),

@@ -1,15 +1,18 @@
 //! Enterprises, scoped: an enterprise user sees only its own; a town unit's staff see the
 //! enterprises located in their unit; the bureau sees all.
 
+use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, ActorRef, Change};
 use crate::error::{AppError, AppResult, Checks, FieldError, forbidden};
-use crate::App;
 use daiban_domain::enterprise::Uscc;
 use daiban_domain::role::Role;
 use daiban_store::entity::enterprise;
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select,
+};
 use serde::{Deserialize, Serialize};
 
 /// An enterprise as clients see it.
@@ -37,7 +40,17 @@ pub struct EnterpriseView {
 
 impl From<enterprise::Model> for EnterpriseView {
     fn from(m: enterprise::Model) -> Self {
-        Self { id: m.id, uscc: m.uscc, name: m.name, unit_id: m.unit_id, legal_rep: m.legal_rep, contact: m.contact, phone: m.phone, address: m.address, industry: m.industry }
+        Self {
+            id: m.id,
+            uscc: m.uscc,
+            name: m.name,
+            unit_id: m.unit_id,
+            legal_rep: m.legal_rep,
+            contact: m.contact,
+            phone: m.phone,
+            address: m.address,
+            industry: m.industry,
+        }
     }
 }
 
@@ -68,11 +81,15 @@ pub struct EnterpriseInput {
 }
 
 fn scoped(actor: &Actor, q: Select<enterprise::Entity>) -> AppResult<Select<enterprise::Entity>> {
-    let town_staff = actor.unit_kind.is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
+    let town_staff = actor
+        .unit_kind
+        .is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
     Ok(match actor.role {
         Role::Coordinator | Role::CityLeader => q,
         Role::Enterprise => q.filter(enterprise::Column::Id.eq(actor.enterprise_id.unwrap_or(-1))),
-        Role::Agent | Role::UnitLeader if town_staff => q.filter(enterprise::Column::UnitId.eq(actor.unit_id.unwrap_or(-1))),
+        Role::Agent | Role::UnitLeader if town_staff => {
+            q.filter(enterprise::Column::UnitId.eq(actor.unit_id.unwrap_or(-1)))
+        }
         _ => return Err(forbidden()),
     })
 }
@@ -81,12 +98,26 @@ fn scoped(actor: &Actor, q: Select<enterprise::Entity>) -> AppResult<Select<ente
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for roles without enterprise access.
-pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, q: Option<&str>) -> AppResult<Vec<EnterpriseView>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    q: Option<&str>,
+) -> AppResult<Vec<EnterpriseView>> {
     let mut sel = scoped(actor, enterprise::Entity::find())?;
     if let Some(s) = q.map(str::trim).filter(|s| !s.is_empty()) {
-        sel = sel.filter(enterprise::Column::Name.contains(s).or(enterprise::Column::Uscc.contains(s.to_uppercase())));
+        sel = sel.filter(
+            enterprise::Column::Name
+                .contains(s)
+                .or(enterprise::Column::Uscc.contains(s.to_uppercase())),
+        );
     }
-    Ok(sel.order_by_asc(enterprise::Column::Id).all(db).await?.into_iter().map(EnterpriseView::from).collect())
+    Ok(sel
+        .order_by_asc(enterprise::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(EnterpriseView::from)
+        .collect())
 }
 
 /// One enterprise within scope.
@@ -95,7 +126,10 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, q: Option<&str>) ->
 /// [`AppError::NotFound`] if absent or outside scope.
 pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResult<EnterpriseView> {
     let sel = scoped(actor, enterprise::Entity::find_by_id(id)).map_err(|_| AppError::NotFound)?;
-    sel.one(db).await?.map(EnterpriseView::from).ok_or(AppError::NotFound)
+    sel.one(db)
+        .await?
+        .map(EnterpriseView::from)
+        .ok_or(AppError::NotFound)
 }
 
 /// Registers an enterprise on behalf of `who` (demo loading; the enterprise registration pages
@@ -103,12 +137,22 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResul
 ///
 /// # Errors
 /// [`AppError::Invalid`] naming the USCC rule that failed, an unknown unit or a duplicate code.
-pub async fn create_unchecked(app: &App, who: &ActorRef, input: &EnterpriseInput, meta: &Meta) -> AppResult<EnterpriseView> {
+pub async fn create_unchecked(
+    app: &App,
+    who: &ActorRef,
+    input: &EnterpriseInput,
+    meta: &Meta,
+) -> AppResult<EnterpriseView> {
     let mut checks = Checks::default();
     let uscc = match Uscc::parse(&input.uscc) {
         Ok(u) => u.as_str().to_owned(),
         Err(e) => {
-            checks.push(FieldError::new("uscc", "uscc", format!("统一社会信用代码无效：{e}"), format!("invalid unified social credit code: {e}")));
+            checks.push(FieldError::new(
+                "uscc",
+                "uscc",
+                format!("统一社会信用代码无效：{e}"),
+                format!("invalid unified social credit code: {e}"),
+            ));
             String::new()
         }
     };
@@ -117,13 +161,31 @@ pub async fn create_unchecked(app: &App, who: &ActorRef, input: &EnterpriseInput
     let w = app.begin_write().await?;
     let unit = crate::units::find_by_code(&w.txn, &input.unit).await?;
     if unit.is_none() {
-        checks.push(FieldError::new("unit", "not_found", "所在单位不存在", "unit does not exist"));
+        checks.push(FieldError::new(
+            "unit",
+            "not_found",
+            "所在单位不存在",
+            "unit does not exist",
+        ));
     }
-    if !uscc.is_empty() && enterprise::Entity::find().filter(enterprise::Column::Uscc.eq(&uscc)).count(&w.txn).await? > 0 {
-        checks.push(FieldError::new("uscc", "duplicate", "该统一社会信用代码已登记", "this unified social credit code is already registered"));
+    if !uscc.is_empty()
+        && enterprise::Entity::find()
+            .filter(enterprise::Column::Uscc.eq(&uscc))
+            .count(&w.txn)
+            .await?
+            > 0
+    {
+        checks.push(FieldError::new(
+            "uscc",
+            "duplicate",
+            "该统一社会信用代码已登记",
+            "this unified social credit code is already registered",
+        ));
     }
     checks.finish()?;
-    let Some(unit) = unit else { return Err(AppError::Invalid(vec![])) };
+    let Some(unit) = unit else {
+        return Err(AppError::Invalid(vec![]));
+    };
     let m = enterprise::Entity::insert(enterprise::ActiveModel {
         uscc: Set(uscc),
         uscc_override_reason: Set(None),
@@ -143,7 +205,20 @@ pub async fn create_unchecked(app: &App, who: &ActorRef, input: &EnterpriseInput
     .exec_with_returning(&w.txn)
     .await?;
     let view = EnterpriseView::from(m);
-    audit::append(&w.txn, now, who, meta, Change { action: "enterprise.create", object_type: "enterprise", object_id: view.id.to_string(), before: None, after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?) }).await?;
+    audit::append(
+        &w.txn,
+        now,
+        who,
+        meta,
+        Change {
+            action: "enterprise.create",
+            object_type: "enterprise",
+            object_id: view.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(view)
 }
@@ -164,7 +239,10 @@ pub async fn count<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<u64> 
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for other roles.
-pub async fn all_for_admin<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<EnterpriseView>> {
+pub async fn all_for_admin<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> AppResult<Vec<EnterpriseView>> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
@@ -173,6 +251,16 @@ pub async fn all_for_admin<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResu
         .all(db)
         .await?
         .into_iter()
-        .map(|m| EnterpriseView { id: m.id, uscc: m.uscc, name: m.name, unit_id: m.unit_id, legal_rep: String::new(), contact: String::new(), phone: String::new(), address: String::new(), industry: String::new() })
+        .map(|m| EnterpriseView {
+            id: m.id,
+            uscc: m.uscc,
+            name: m.name,
+            unit_id: m.unit_id,
+            legal_rep: String::new(),
+            contact: String::new(),
+            phone: String::new(),
+            address: String::new(),
+            industry: String::new(),
+        })
         .collect())
 }

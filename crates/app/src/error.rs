@@ -23,7 +23,11 @@ impl Msg {
 
     /// The text in `lang` (`en` or anything else for Chinese).
     pub fn get(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.en } else { &self.zh }
+        if lang.starts_with("en") {
+            &self.en
+        } else {
+            &self.zh
+        }
     }
 }
 
@@ -121,7 +125,11 @@ impl Checks {
     /// # Errors
     /// [`AppError::Invalid`] when anything was recorded.
     pub fn finish(self) -> AppResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self.0))
+        }
     }
 
     /// Trims `value` and records `required` if empty or `too_long` if above `max` characters.
@@ -141,7 +149,13 @@ impl Checks {
     }
 
     /// Trims an optional text; records `too_long` above `max` characters.
-    pub fn optional_text(&mut self, field: &str, label_zh: &str, value: &str, max: usize) -> String {
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        label_zh: &str,
+        value: &str,
+        max: usize,
+    ) -> String {
         let v = value.trim().to_owned();
         if v.chars().count() > max {
             self.push(FieldError::new(

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard};
 
 pub use actor::{Actor, Meta};
-pub use daiban_store::{Db, sea_orm};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use daiban_store::{Db, sea_orm};
 pub use error::{AppError, AppResult, FieldError, Msg};
 
 /// Security settings of the accounts (等保 level 3 defaults).

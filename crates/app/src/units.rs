@@ -1,15 +1,18 @@
 //! Units: the administrator creates, edits and deactivates them; every staff member can read
 //! the directory.
 
+use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult, Checks, FieldError, forbidden, version_conflict};
-use crate::App;
 use daiban_domain::role::Role;
 use daiban_domain::unit::{UnitCode, UnitKind};
 use daiban_store::entity::{unit, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 use serde::{Deserialize, Serialize};
 
 /// A unit as clients see it.
@@ -102,7 +105,11 @@ fn may_read(actor: &Actor) -> bool {
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for enterprise users.
-pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &UnitFilter) -> AppResult<Vec<UnitView>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &UnitFilter,
+) -> AppResult<Vec<UnitView>> {
     if !may_read(actor) {
         return Err(forbidden());
     }
@@ -111,7 +118,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &UnitFilter) -> 
         q = q.filter(unit::Column::Kind.eq(k));
     }
     if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        q = q.filter(unit::Column::Name.contains(s).or(unit::Column::Code.contains(s.to_uppercase())));
+        q = q.filter(
+            unit::Column::Name
+                .contains(s)
+                .or(unit::Column::Code.contains(s.to_uppercase())),
+        );
     }
     if !f.include_inactive.unwrap_or(false) {
         q = q.filter(unit::Column::Active.eq(true));
@@ -128,7 +139,11 @@ pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResul
     if !may_read(actor) {
         return Err(AppError::NotFound);
     }
-    unit::Entity::find_by_id(id).one(db).await?.map(UnitView::from).ok_or(AppError::NotFound)
+    unit::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(UnitView::from)
+        .ok_or(AppError::NotFound)
 }
 
 fn check(input: &UnitInput, checks: &mut Checks) -> (String, String, String, String) {
@@ -143,7 +158,12 @@ fn check(input: &UnitInput, checks: &mut Checks) -> (String, String, String, Str
 ///
 /// # Errors
 /// [`AppError::Invalid`] naming each broken rule; [`AppError::Conflict`] on a duplicate code.
-pub async fn create(app: &App, actor: &Actor, input: &UnitInput, meta: &Meta) -> AppResult<UnitView> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: &UnitInput,
+    meta: &Meta,
+) -> AppResult<UnitView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
@@ -154,12 +174,22 @@ pub async fn create(app: &App, actor: &Actor, input: &UnitInput, meta: &Meta) ->
 ///
 /// # Errors
 /// As [`create`].
-pub async fn create_unchecked(app: &App, who: &audit::ActorRef, input: &UnitInput, meta: &Meta) -> AppResult<UnitView> {
+pub async fn create_unchecked(
+    app: &App,
+    who: &audit::ActorRef,
+    input: &UnitInput,
+    meta: &Meta,
+) -> AppResult<UnitView> {
     let mut checks = Checks::default();
     let code = match UnitCode::parse(&input.code) {
         Ok(c) => Some(c),
         Err(e) => {
-            checks.push(FieldError::new("code", "unit_code", "单位代码须为 1–32 位大写字母、数字、“_”或“-”", e.to_string()));
+            checks.push(FieldError::new(
+                "code",
+                "unit_code",
+                "单位代码须为 1–32 位大写字母、数字、“_”或“-”",
+                e.to_string(),
+            ));
             None
         }
     };
@@ -177,8 +207,18 @@ pub async fn create_unchecked(app: &App, who: &audit::ActorRef, input: &UnitInpu
     };
     let now = app.now();
     let w = app.begin_write().await?;
-    if unit::Entity::find().filter(unit::Column::Code.eq(code.as_str())).count(&w.txn).await? > 0 {
-        return Err(AppError::Invalid(vec![FieldError::new("code", "duplicate", format!("单位代码 {code} 已存在"), format!("unit code {code} already exists"))]));
+    if unit::Entity::find()
+        .filter(unit::Column::Code.eq(code.as_str()))
+        .count(&w.txn)
+        .await?
+        > 0
+    {
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "code",
+            "duplicate",
+            format!("单位代码 {code} 已存在"),
+            format!("unit code {code} already exists"),
+        )]));
     }
     let m = unit::Entity::insert(unit::ActiveModel {
         code: Set(code.as_str().to_owned()),
@@ -198,7 +238,20 @@ pub async fn create_unchecked(app: &App, who: &audit::ActorRef, input: &UnitInpu
     .exec_with_returning(&w.txn)
     .await?;
     let view = UnitView::from(m);
-    audit::append(&w.txn, now, who, meta, Change { action: "unit.create", object_type: "unit", object_id: view.id.to_string(), before: None, after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?) }).await?;
+    audit::append(
+        &w.txn,
+        now,
+        who,
+        meta,
+        Change {
+            action: "unit.create",
+            object_type: "unit",
+            object_id: view.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(view)
 }
@@ -208,7 +261,14 @@ pub async fn create_unchecked(app: &App, who: &audit::ActorRef, input: &UnitInpu
 ///
 /// # Errors
 /// [`AppError::Conflict`] when `version` is stale; [`AppError::Invalid`] on bad input.
-pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &UnitInput, meta: &Meta) -> AppResult<UnitView> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    input: &UnitInput,
+    meta: &Meta,
+) -> AppResult<UnitView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
@@ -217,13 +277,25 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &Uni
     checks.finish()?;
     let now = app.now();
     let w = app.begin_write().await?;
-    let before = unit::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
-    let kind: UnitKind = before.kind.parse().map_err(|e| anyhow::anyhow!("unit {id}: {e}"))?;
+    let before = unit::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let kind: UnitKind = before
+        .kind
+        .parse()
+        .map_err(|e| anyhow::anyhow!("unit {id}: {e}"))?;
     let res = unit::Entity::update_many()
         .col_expr(unit::Column::Name, Expr::value(name))
         .col_expr(unit::Column::NameEn, Expr::value(name_en))
-        .col_expr(unit::Column::AgencyWindow, Expr::value(kind.is_town_unit() && input.agency_window))
-        .col_expr(unit::Column::CenterWindow, Expr::value(kind == UnitKind::Department && input.center_window))
+        .col_expr(
+            unit::Column::AgencyWindow,
+            Expr::value(kind.is_town_unit() && input.agency_window),
+        )
+        .col_expr(
+            unit::Column::CenterWindow,
+            Expr::value(kind == UnitKind::Department && input.center_window),
+        )
         .col_expr(unit::Column::Address, Expr::value(address))
         .col_expr(unit::Column::Phone, Expr::value(phone))
         .col_expr(unit::Column::Version, Expr::value(version + 1))
@@ -235,9 +307,25 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &Uni
     if res.rows_affected == 0 {
         return Err(version_conflict());
     }
-    let after = unit::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
+    let after = unit::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (before, after) = (UnitView::from(before), UnitView::from(after));
-    audit::append(&w.txn, now, &actor.into(), meta, Change { action: "unit.update", object_type: "unit", object_id: id.to_string(), before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?), after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?) }).await?;
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action: "unit.update",
+            object_type: "unit",
+            object_id: id.to_string(),
+            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+            after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(after)
 }
@@ -247,19 +335,37 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &Uni
 ///
 /// # Errors
 /// [`AppError::Conflict`] when active staff remain.
-pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &Meta) -> AppResult<UnitView> {
+pub async fn set_active(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    meta: &Meta,
+) -> AppResult<UnitView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
     let now = app.now();
     let w = app.begin_write().await?;
-    let before = unit::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
+    let before = unit::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !active {
-        let staff = user::Entity::find().filter(user::Column::UnitId.eq(id)).filter(user::Column::Active.eq(true)).count(&w.txn).await?;
+        let staff = user::Entity::find()
+            .filter(user::Column::UnitId.eq(id))
+            .filter(user::Column::Active.eq(true))
+            .count(&w.txn)
+            .await?;
         if staff > 0 {
             return Err(AppError::Conflict {
                 code: "unit_has_active_staff",
-                message: crate::Msg::new(format!("该单位仍有 {staff} 名在岗人员，请先调整或停用人员"), format!("The unit still has {staff} active staff; move or deactivate them first")),
+                message: crate::Msg::new(
+                    format!("该单位仍有 {staff} 名在岗人员，请先调整或停用人员"),
+                    format!(
+                        "The unit still has {staff} active staff; move or deactivate them first"
+                    ),
+                ),
             });
         }
     }
@@ -270,9 +376,31 @@ pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &
         .filter(unit::Column::Id.eq(id))
         .exec(&w.txn)
         .await?;
-    let after = UnitView::from(unit::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?);
-    let action = if active { "unit.activate" } else { "unit.deactivate" };
-    audit::append(&w.txn, now, &actor.into(), meta, Change { action, object_type: "unit", object_id: id.to_string(), before: Some(serde_json::json!({"active": before.active})), after: Some(serde_json::json!({"active": active})) }).await?;
+    let after = UnitView::from(
+        unit::Entity::find_by_id(id)
+            .one(&w.txn)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    );
+    let action = if active {
+        "unit.activate"
+    } else {
+        "unit.deactivate"
+    };
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action,
+            object_type: "unit",
+            object_id: id.to_string(),
+            before: Some(serde_json::json!({"active": before.active})),
+            after: Some(serde_json::json!({"active": active})),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(after)
 }
@@ -281,8 +409,14 @@ pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &
 ///
 /// # Errors
 /// Database failure.
-pub async fn find_by_code<C: ConnectionTrait>(db: &C, code: &str) -> AppResult<Option<unit::Model>> {
-    Ok(unit::Entity::find().filter(unit::Column::Code.eq(code.trim().to_uppercase())).one(db).await?)
+pub async fn find_by_code<C: ConnectionTrait>(
+    db: &C,
+    code: &str,
+) -> AppResult<Option<unit::Model>> {
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Code.eq(code.trim().to_uppercase()))
+        .one(db)
+        .await?)
 }
 
 /// What the bureau sees at a glance about post set-up and staffing (evaluation categories
@@ -311,16 +445,34 @@ pub async fn oversight<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<O
     if !matches!(actor.role, Role::Coordinator | Role::CityLeader) {
         return Err(forbidden());
     }
-    let all = unit::Entity::find().filter(unit::Column::Active.eq(true)).order_by_asc(unit::Column::Id).all(db).await?;
+    let all = unit::Entity::find()
+        .filter(unit::Column::Active.eq(true))
+        .order_by_asc(unit::Column::Id)
+        .all(db)
+        .await?;
     let staff = user::Entity::find()
         .filter(user::Column::Active.eq(true))
         .filter(user::Column::Role.is_in(["agent", "helper"]))
         .all(db)
         .await?;
-    let mut o = Oversight { town_units: 0, departments: 0, without_window: vec![], short_of_agents: vec![], helper_count_wrong: vec![], unqualified: vec![] };
+    let mut o = Oversight {
+        town_units: 0,
+        departments: 0,
+        without_window: vec![],
+        short_of_agents: vec![],
+        helper_count_wrong: vec![],
+        unqualified: vec![],
+    };
     for u in &all {
-        let Ok(kind) = u.kind.parse::<UnitKind>() else { continue };
-        let count = |role: &str| staff.iter().filter(|s| s.unit_id == Some(u.id) && s.role == role).count() as u64;
+        let Ok(kind) = u.kind.parse::<UnitKind>() else {
+            continue;
+        };
+        let count = |role: &str| {
+            staff
+                .iter()
+                .filter(|s| s.unit_id == Some(u.id) && s.role == role)
+                .count() as u64
+        };
         if kind.is_town_unit() {
             o.town_units += 1;
             if !u.agency_window {
@@ -339,16 +491,33 @@ pub async fn oversight<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<O
         }
     }
     for s in &staff {
-        let Some(unit) = all.iter().find(|u| Some(u.id) == s.unit_id) else { continue };
-        let (Ok(role), Some(cadre)) = (s.role.parse::<Role>(), s.cadre.as_deref().and_then(|c| c.parse::<daiban_domain::staff::CadreCategory>().ok())) else {
-            o.unqualified.push((unit.name.clone(), s.name.clone(), s.role.clone(), String::new()));
+        let Some(unit) = all.iter().find(|u| Some(u.id) == s.unit_id) else {
+            continue;
+        };
+        let (Ok(role), Some(cadre)) = (
+            s.role.parse::<Role>(),
+            s.cadre
+                .as_deref()
+                .and_then(|c| c.parse::<daiban_domain::staff::CadreCategory>().ok()),
+        ) else {
+            o.unqualified.push((
+                unit.name.clone(),
+                s.name.clone(),
+                s.role.clone(),
+                String::new(),
+            ));
             continue;
         };
         if unit.kind == "bureau" {
             continue;
         }
         if !cadre.qualifies_for(role, unit.center_window) {
-            o.unqualified.push((unit.name.clone(), s.name.clone(), s.role.clone(), cadre.code().to_owned()));
+            o.unqualified.push((
+                unit.name.clone(),
+                s.name.clone(),
+                s.role.clone(),
+                cadre.code().to_owned(),
+            ));
         }
     }
     Ok(o)

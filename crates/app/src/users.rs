@@ -1,16 +1,19 @@
 //! Accounts: the administrator manages them; leaders and coordinators read them within scope.
 
+use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, ActorRef, Change};
 use crate::auth::{check_new_password, hash_password, revoke_all};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
-use crate::App;
 use daiban_domain::role::Role;
 use daiban_domain::staff::CadreCategory;
 use daiban_domain::unit::UnitKind;
 use daiban_store::entity::{enterprise, unit, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Select,
+};
 use serde::{Deserialize, Serialize};
 
 /// An account as clients see it (never the password hash).
@@ -118,8 +121,12 @@ pub struct UserFilter {
 fn scoped(actor: &Actor, q: Select<user::Entity>) -> AppResult<Select<user::Entity>> {
     Ok(match actor.role {
         Role::Admin | Role::Coordinator | Role::CityLeader => q,
-        Role::Agent | Role::Helper | Role::UnitLeader => q.filter(user::Column::UnitId.eq(actor.unit_id.unwrap_or(-1))),
-        Role::Enterprise => q.filter(user::Column::EnterpriseId.eq(actor.enterprise_id.unwrap_or(-1))),
+        Role::Agent | Role::Helper | Role::UnitLeader => {
+            q.filter(user::Column::UnitId.eq(actor.unit_id.unwrap_or(-1)))
+        }
+        Role::Enterprise => {
+            q.filter(user::Column::EnterpriseId.eq(actor.enterprise_id.unwrap_or(-1)))
+        }
         Role::Auditor => return Err(forbidden()),
     })
 }
@@ -128,7 +135,11 @@ fn scoped(actor: &Actor, q: Select<user::Entity>) -> AppResult<Select<user::Enti
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for the auditor.
-pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &UserFilter) -> AppResult<Vec<UserView>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &UserFilter,
+) -> AppResult<Vec<UserView>> {
     let mut q = scoped(actor, user::Entity::find())?;
     if let Some(r) = f.role.as_deref().filter(|s| !s.is_empty()) {
         q = q.filter(user::Column::Role.eq(r));
@@ -137,9 +148,18 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &UserFilter) -> 
         q = q.filter(user::Column::UnitId.eq(u));
     }
     if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        q = q.filter(user::Column::Username.contains(s.to_lowercase()).or(user::Column::Name.contains(s)));
+        q = q.filter(
+            user::Column::Username
+                .contains(s.to_lowercase())
+                .or(user::Column::Name.contains(s)),
+        );
     }
-    Ok(q.order_by_asc(user::Column::Id).all(db).await?.into_iter().map(UserView::from).collect())
+    Ok(q.order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UserView::from)
+        .collect())
 }
 
 /// One account within scope.
@@ -148,7 +168,10 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, f: &UserFilter) -> 
 /// [`AppError::NotFound`] if absent or outside scope.
 pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResult<UserView> {
     let q = scoped(actor, user::Entity::find_by_id(id)).map_err(|_| AppError::NotFound)?;
-    q.one(db).await?.map(UserView::from).ok_or(AppError::NotFound)
+    q.one(db)
+        .await?
+        .map(UserView::from)
+        .ok_or(AppError::NotFound)
 }
 
 struct Checked {
@@ -163,22 +186,46 @@ struct Checked {
     locale: String,
 }
 
-async fn check<C: ConnectionTrait>(db: &C, input: &UserInput, checks: &mut Checks) -> AppResult<Option<Checked>> {
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    input: &UserInput,
+    checks: &mut Checks,
+) -> AppResult<Option<Checked>> {
     let name = checks.text("name", "姓名", &input.name, 32);
     let title = checks.optional_text("title", "职务", &input.title, 64);
     let phone = checks.optional_text("phone", "电话", &input.phone, 32);
-    if !phone.is_empty() && !phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ') {
-        checks.push(FieldError::new("phone", "phone_format", "电话只能包含数字、“-”、“+”和空格", "phone may contain only digits, '-', '+' and spaces"));
+    if !phone.is_empty()
+        && !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
+    {
+        checks.push(FieldError::new(
+            "phone",
+            "phone_format",
+            "电话只能包含数字、“-”、“+”和空格",
+            "phone may contain only digits, '-', '+' and spaces",
+        ));
     }
     let email = checks.optional_text("email", "电子邮箱", &input.email, 128);
-    if !email.is_empty() && !(email.contains('@') && !email.starts_with('@') && !email.ends_with('@')) {
-        checks.push(FieldError::new("email", "email_format", "电子邮箱格式不正确", "email must look like name@example.org"));
+    if !email.is_empty() && (!email.contains('@') || email.starts_with('@') || email.ends_with('@'))
+    {
+        checks.push(FieldError::new(
+            "email",
+            "email_format",
+            "电子邮箱格式不正确",
+            "email must look like name@example.org",
+        ));
     }
     let locale = match input.locale.trim() {
         "" | "zh-CN" | "zh" => "zh-CN".to_owned(),
         "en" => "en".to_owned(),
         _ => {
-            checks.push(FieldError::new("locale", "locale", "语言只能是 zh-CN 或 en", "locale must be zh-CN or en"));
+            checks.push(FieldError::new(
+                "locale",
+                "locale",
+                "语言只能是 zh-CN 或 en",
+                "locale must be zh-CN or en",
+            ));
             String::new()
         }
     };
@@ -203,7 +250,12 @@ async fn check<C: ConnectionTrait>(db: &C, input: &UserInput, checks: &mut Check
             None => checks.push(FieldError::required("enterprise_id", "所属企业")),
             Some(id) => {
                 if enterprise::Entity::find_by_id(id).one(db).await?.is_none() {
-                    checks.push(FieldError::new("enterprise_id", "not_found", "所属企业不存在", "enterprise_id names no enterprise"));
+                    checks.push(FieldError::new(
+                        "enterprise_id",
+                        "not_found",
+                        "所属企业不存在",
+                        "enterprise_id names no enterprise",
+                    ));
                 }
                 enterprise_id = Some(id);
             }
@@ -214,28 +266,64 @@ async fn check<C: ConnectionTrait>(db: &C, input: &UserInput, checks: &mut Check
         }
     } else {
         match crate::units::find_by_code(db, &input.unit).await? {
-            None => checks.push(FieldError::new("unit", "not_found", format!("单位代码 {} 不存在", input.unit.trim()), format!("unit {} does not exist", input.unit.trim()))),
+            None => checks.push(FieldError::new(
+                "unit",
+                "not_found",
+                format!("单位代码 {} 不存在", input.unit.trim()),
+                format!("unit {} does not exist", input.unit.trim()),
+            )),
             Some(u) => {
                 let kind: Option<UnitKind> = u.kind.parse().ok();
                 if kind.is_some_and(|k| !role.allowed_unit_kinds().contains(&k)) {
-                    checks.push(FieldError::new("unit", "unit_kind_for_role", format!("{}的人员不能担任该角色", u.name), format!("a {} cannot belong to a unit of kind {}", role.code(), u.kind)));
+                    checks.push(FieldError::new(
+                        "unit",
+                        "unit_kind_for_role",
+                        format!("{}的人员不能担任该角色", u.name),
+                        format!(
+                            "a {} cannot belong to a unit of kind {}",
+                            role.code(),
+                            u.kind
+                        ),
+                    ));
                 }
                 if !u.active {
-                    checks.push(FieldError::new("unit", "inactive", "该单位已停用", "the unit is deactivated"));
+                    checks.push(FieldError::new(
+                        "unit",
+                        "inactive",
+                        "该单位已停用",
+                        "the unit is deactivated",
+                    ));
                 }
                 unit_id = Some(u.id);
             }
         }
     }
-    Ok(Some(Checked { name, role, unit_id, enterprise_id, cadre, title, phone, email, locale }))
+    Ok(Some(Checked {
+        name,
+        role,
+        unit_id,
+        enterprise_id,
+        cadre,
+        title,
+        phone,
+        email,
+        locale,
+    }))
 }
 
 fn check_username(raw: &str, checks: &mut Checks) -> String {
     let u = raw.trim().to_lowercase();
     let ok_len = (3..=32).contains(&u.chars().count());
-    let ok_chars = u.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '_');
     if !(ok_len && ok_chars) {
-        checks.push(FieldError::new("username", "username_format", "用户名须为 3–32 位小写字母、数字、“.”或“_”", "username must be 3-32 of a-z, 0-9, '.' and '_'"));
+        checks.push(FieldError::new(
+            "username",
+            "username_format",
+            "用户名须为 3–32 位小写字母、数字、“.”或“_”",
+            "username must be 3-32 of a-z, 0-9, '.' and '_'",
+        ));
     }
     u
 }
@@ -244,14 +332,23 @@ fn check_username(raw: &str, checks: &mut Checks) -> String {
 ///
 /// # Errors
 /// [`AppError::Invalid`] naming each broken rule (including a taken username).
-pub async fn create(app: &App, actor: &Actor, input: &UserInput, meta: &Meta) -> AppResult<UserView> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: &UserInput,
+    meta: &Meta,
+) -> AppResult<UserView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
     let mut checks = Checks::default();
     check_new_password(app, "password", &input.password, &mut checks);
     let username = check_username(&input.username, &mut checks);
-    let hash = if checks.0.is_empty() { hash_password(&input.password).await? } else { String::new() };
+    let hash = if checks.0.is_empty() {
+        hash_password(&input.password).await?
+    } else {
+        String::new()
+    };
     create_with_hash(app, &actor.into(), input, &username, hash, checks, meta).await
 }
 
@@ -260,15 +357,35 @@ pub async fn create(app: &App, actor: &Actor, input: &UserInput, meta: &Meta) ->
 ///
 /// # Errors
 /// As [`create`].
-pub async fn create_with_hash(app: &App, who: &ActorRef, input: &UserInput, username: &str, hash: String, mut checks: Checks, meta: &Meta) -> AppResult<UserView> {
+pub async fn create_with_hash(
+    app: &App,
+    who: &ActorRef,
+    input: &UserInput,
+    username: &str,
+    hash: String,
+    mut checks: Checks,
+    meta: &Meta,
+) -> AppResult<UserView> {
     let now = app.now();
     let w = app.begin_write().await?;
     let c = check(&w.txn, input, &mut checks).await?;
-    if user::Entity::find().filter(user::Column::Username.eq(username)).count(&w.txn).await? > 0 {
-        checks.push(FieldError::new("username", "duplicate", format!("用户名 {username} 已被使用"), format!("username {username} is taken")));
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .count(&w.txn)
+        .await?
+        > 0
+    {
+        checks.push(FieldError::new(
+            "username",
+            "duplicate",
+            format!("用户名 {username} 已被使用"),
+            format!("username {username} is taken"),
+        ));
     }
     checks.finish()?;
-    let Some(c) = c else { return Err(AppError::Invalid(vec![])) };
+    let Some(c) = c else {
+        return Err(AppError::Invalid(vec![]));
+    };
     let m = user::Entity::insert(user::ActiveModel {
         username: Set(username.to_owned()),
         name: Set(c.name),
@@ -293,7 +410,20 @@ pub async fn create_with_hash(app: &App, who: &ActorRef, input: &UserInput, user
     .exec_with_returning(&w.txn)
     .await?;
     let view = UserView::from(m);
-    audit::append(&w.txn, now, who, meta, Change { action: "user.create", object_type: "user", object_id: view.id.to_string(), before: None, after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?) }).await?;
+    audit::append(
+        &w.txn,
+        now,
+        who,
+        meta,
+        Change {
+            action: "user.create",
+            object_type: "user",
+            object_id: view.id.to_string(),
+            before: None,
+            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(view)
 }
@@ -303,21 +433,40 @@ pub async fn create_with_hash(app: &App, who: &ActorRef, input: &UserInput, user
 ///
 /// # Errors
 /// [`AppError::Conflict`] when `version` is stale; [`AppError::Invalid`] on bad input.
-pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &UserInput, meta: &Meta) -> AppResult<UserView> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    input: &UserInput,
+    meta: &Meta,
+) -> AppResult<UserView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
     let now = app.now();
     let w = app.begin_write().await?;
-    let before = user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
+    let before = user::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut checks = Checks::default();
     let c = check(&w.txn, input, &mut checks).await?;
     checks.finish()?;
-    let Some(c) = c else { return Err(AppError::Invalid(vec![])) };
+    let Some(c) = c else {
+        return Err(AppError::Invalid(vec![]));
+    };
     if id == actor.user_id && c.role != Role::Admin {
-        return Err(AppError::Invalid(vec![FieldError::new("role", "own_role", "不能取消自己的管理员角色", "you cannot remove your own administrator role")]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "role",
+            "own_role",
+            "不能取消自己的管理员角色",
+            "you cannot remove your own administrator role",
+        )]));
     }
-    let permission_change = before.role != c.role.code() || before.unit_id != c.unit_id || before.enterprise_id != c.enterprise_id;
+    let permission_change = before.role != c.role.code()
+        || before.unit_id != c.unit_id
+        || before.enterprise_id != c.enterprise_id;
     let res = user::Entity::update_many()
         .col_expr(user::Column::Name, Expr::value(c.name))
         .col_expr(user::Column::Role, Expr::value(c.role.code()))
@@ -340,10 +489,32 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &Use
     if permission_change {
         revoke_all(&w.txn, id).await?;
     }
-    let after = UserView::from(user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?);
+    let after = UserView::from(
+        user::Entity::find_by_id(id)
+            .one(&w.txn)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    );
     let before = UserView::from(before);
-    let action = if permission_change { "user.permission_change" } else { "user.update" };
-    audit::append(&w.txn, now, &actor.into(), meta, Change { action, object_type: "user", object_id: id.to_string(), before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?), after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?) }).await?;
+    let action = if permission_change {
+        "user.permission_change"
+    } else {
+        "user.update"
+    };
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action,
+            object_type: "user",
+            object_id: id.to_string(),
+            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
+            after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(after)
 }
@@ -352,16 +523,30 @@ pub async fn update(app: &App, actor: &Actor, id: i64, version: i32, input: &Use
 ///
 /// # Errors
 /// [`AppError::Invalid`] when deactivating oneself.
-pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &Meta) -> AppResult<UserView> {
+pub async fn set_active(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    active: bool,
+    meta: &Meta,
+) -> AppResult<UserView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
     if id == actor.user_id && !active {
-        return Err(AppError::Invalid(vec![FieldError::new("id", "self", "不能停用自己的账号", "you cannot deactivate your own account")]));
+        return Err(AppError::Invalid(vec![FieldError::new(
+            "id",
+            "self",
+            "不能停用自己的账号",
+            "you cannot deactivate your own account",
+        )]));
     }
     let now = app.now();
     let w = app.begin_write().await?;
-    let before = user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
+    let before = user::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     user::Entity::update_many()
         .col_expr(user::Column::Active, Expr::value(active))
         .col_expr(user::Column::Version, Expr::value(before.version + 1))
@@ -372,9 +557,31 @@ pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &
     if !active {
         revoke_all(&w.txn, id).await?;
     }
-    let after = UserView::from(user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?);
-    let action = if active { "user.activate" } else { "user.deactivate" };
-    audit::append(&w.txn, now, &actor.into(), meta, Change { action, object_type: "user", object_id: id.to_string(), before: Some(serde_json::json!({"active": before.active})), after: Some(serde_json::json!({"active": active})) }).await?;
+    let after = UserView::from(
+        user::Entity::find_by_id(id)
+            .one(&w.txn)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    );
+    let action = if active {
+        "user.activate"
+    } else {
+        "user.deactivate"
+    };
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action,
+            object_type: "user",
+            object_id: id.to_string(),
+            before: Some(serde_json::json!({"active": before.active})),
+            after: Some(serde_json::json!({"active": active})),
+        },
+    )
+    .await?;
     w.commit().await?;
     Ok(after)
 }
@@ -383,7 +590,13 @@ pub async fn set_active(app: &App, actor: &Actor, id: i64, active: bool, meta: &
 ///
 /// # Errors
 /// [`AppError::Invalid`] when the password breaks the policy.
-pub async fn reset_password(app: &App, actor: &Actor, id: i64, password: &str, meta: &Meta) -> AppResult<UserView> {
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    password: &str,
+    meta: &Meta,
+) -> AppResult<UserView> {
     if actor.role != Role::Admin {
         return Err(forbidden());
     }
@@ -393,19 +606,43 @@ pub async fn reset_password(app: &App, actor: &Actor, id: i64, password: &str, m
     let hash = hash_password(password).await?;
     let now = app.now();
     let w = app.begin_write().await?;
-    let before = user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?;
+    let before = user::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::FailedLogins, Expr::value(0))
-        .col_expr(user::Column::LockedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .col_expr(
+            user::Column::LockedUntil,
+            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+        )
         .col_expr(user::Column::Version, Expr::value(before.version + 1))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
         .filter(user::Column::Id.eq(id))
         .exec(&w.txn)
         .await?;
     revoke_all(&w.txn, id).await?;
-    audit::append(&w.txn, now, &actor.into(), meta, Change { action: "user.reset_password", object_type: "user", object_id: id.to_string(), before: None, after: None }).await?;
-    let after = UserView::from(user::Entity::find_by_id(id).one(&w.txn).await?.ok_or(AppError::NotFound)?);
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action: "user.reset_password",
+            object_type: "user",
+            object_id: id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    let after = UserView::from(
+        user::Entity::find_by_id(id)
+            .one(&w.txn)
+            .await?
+            .ok_or(AppError::NotFound)?,
+    );
     w.commit().await?;
     Ok(after)
 }
@@ -429,11 +666,17 @@ pub struct Contact {
 /// # Errors
 /// [`AppError::NotFound`] for the admin-only and auditor roles, and for an enterprise user
 /// asking about a unit other than its own town unit.
-pub async fn contacts<C: ConnectionTrait>(db: &C, actor: &Actor, unit_id: i64) -> AppResult<Vec<Contact>> {
+pub async fn contacts<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    unit_id: i64,
+) -> AppResult<Vec<Contact>> {
     match actor.role {
         Role::Admin | Role::Auditor => return Err(AppError::NotFound),
         Role::Enterprise => {
-            let e = enterprise::Entity::find_by_id(actor.enterprise_id.unwrap_or(-1)).one(db).await?;
+            let e = enterprise::Entity::find_by_id(actor.enterprise_id.unwrap_or(-1))
+                .one(db)
+                .await?;
             if e.map(|e| e.unit_id) != Some(unit_id) {
                 return Err(AppError::NotFound);
             }
@@ -447,20 +690,35 @@ pub async fn contacts<C: ConnectionTrait>(db: &C, actor: &Actor, unit_id: i64) -
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|u| Contact { name: u.name, role: u.role, title: u.title, phone: u.phone }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|u| Contact {
+            name: u.name,
+            role: u.role,
+            title: u.title,
+            phone: u.phone,
+        })
+        .collect())
 }
 
 /// Counts of accounts by role (administrator's overview).
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for other roles.
-pub async fn count_by_role<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<(String, u64)>> {
+pub async fn count_by_role<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+) -> AppResult<Vec<(String, u64)>> {
     if !matches!(actor.role, Role::Admin | Role::Coordinator) {
         return Err(forbidden());
     }
     let mut out = Vec::new();
     for r in Role::ALL {
-        let n = user::Entity::find().filter(user::Column::Role.eq(r.code())).filter(user::Column::Active.eq(true)).count(db).await?;
+        let n = user::Entity::find()
+            .filter(user::Column::Role.eq(r.code()))
+            .filter(user::Column::Active.eq(true))
+            .count(db)
+            .await?;
         out.push((r.code().to_owned(), n));
     }
     Ok(out)
@@ -472,12 +730,19 @@ pub async fn count_by_role<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResu
 /// Database failure.
 pub async fn unit_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult<String> {
     Ok(match id {
-        Some(id) => unit::Entity::find_by_id(id).one(db).await?.map(|u| u.name).unwrap_or_default(),
+        Some(id) => unit::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
         None => String::new(),
     })
 }
 
 /// A message for unknown-user errors in the CLI.
 pub fn unknown_unit_msg(code: &str) -> Msg {
-    Msg::new(format!("单位 {code} 不存在"), format!("unit {code} does not exist"))
+    Msg::new(
+        format!("单位 {code} 不存在"),
+        format!("unit {code} does not exist"),
+    )
 }

@@ -9,8 +9,8 @@ use daiban_app::error::Checks;
 use daiban_app::users::{UserInput, create_with_hash};
 use daiban_app::{App, AppError, Meta, SystemClock};
 use daiban_store::migration::Migrator;
-use daiban_store::{Backend, Db};
 use daiban_store::migration::MigratorTrait;
+use daiban_store::{Backend, Db};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -100,7 +100,10 @@ enum ConfigCommand {
 /// Runs the command line; the exit code is 0 on success, 1 on failure, 2 on bad usage.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Config { command: ConfigCommand::PrintDefault } = cli.command {
+    if let Command::Config {
+        command: ConfigCommand::PrintDefault,
+    } = cli.command
+    {
         print!("{}", Settings::default_toml());
         return ExitCode::SUCCESS;
     }
@@ -119,7 +122,10 @@ pub fn run() -> ExitCode {
         return ExitCode::from(2);
     }
     init_logging(settings.log_json);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("daiban: cannot start the runtime: {e}");
@@ -136,8 +142,11 @@ pub fn run() -> ExitCode {
 }
 
 fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("DAIBAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
-    let b = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DAIBAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         b.json().init();
     } else {
@@ -146,7 +155,14 @@ fn init_logging(json: bool) {
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Db> {
-    daiban_store::connect(&settings.database_url, settings.max_connections).await.with_context(|| format!("cannot open the database {}", redact(&settings.database_url)))
+    daiban_store::connect(&settings.database_url, settings.max_connections)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact(&settings.database_url)
+            )
+        })
 }
 
 /// Hides a password in a database URL for messages.
@@ -169,7 +185,11 @@ fn app_of(db: Db, settings: &Settings) -> App {
 
 fn user_error(e: &AppError) -> String {
     match e {
-        AppError::Invalid(fields) => fields.iter().map(|f| format!("{}: {}", f.field, f.message.en)).collect::<Vec<_>>().join("; "),
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message.en))
+            .collect::<Vec<_>>()
+            .join("; "),
         AppError::Conflict { message, .. } | AppError::Forbidden(message) => message.en.clone(),
         other => format!("{other:#}"),
     }
@@ -180,13 +200,20 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Config { .. } => Ok(ExitCode::SUCCESS),
         Command::Migrate => {
             let db = open(&settings).await?;
-            daiban_store::migration::migrate(&db).await.context("migration failed")?;
+            daiban_store::migration::migrate(&db)
+                .await
+                .context("migration failed")?;
             println!("migrations applied");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let db = open(&settings).await?;
-            match daiban_app::audit::verify(&db.conn).await.map_err(|e| anyhow::anyhow!(user_error(&e)))? {
+            match daiban_app::audit::verify(&db.conn)
+                .await
+                .map_err(|e| anyhow::anyhow!(user_error(&e)))?
+            {
                 Verification::Intact { entries } => {
                     println!("audit chain intact: {entries} entries checked");
                     Ok(ExitCode::SUCCESS)
@@ -197,9 +224,20 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 }
             }
         }
-        Command::User { command: UserCommand::Create { username, role, unit, name, password_stdin: _ } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    password_stdin: _,
+                },
+        } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_owned();
             let db = open(&settings).await?;
             if db.backend == Backend::Sqlite {
@@ -208,10 +246,31 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             let app = app_of(db, &settings);
             let mut checks = Checks::default();
             daiban_app::auth::check_new_password(&app, "password", &password, &mut checks);
-            let hash = daiban_app::auth::hash_password(&password).await.map_err(|e| anyhow::anyhow!(user_error(&e)))?;
-            let input = UserInput { username: username.clone(), name: name.unwrap_or_else(|| username.clone()), role, unit: unit.unwrap_or_default(), ..UserInput::default() };
-            let who = ActorRef { name: "cli".into(), ..ActorRef::system() };
-            match create_with_hash(&app, &who, &input, &username.trim().to_lowercase(), hash, checks, &Meta::cli()).await {
+            let hash = daiban_app::auth::hash_password(&password)
+                .await
+                .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+            let input = UserInput {
+                username: username.clone(),
+                name: name.unwrap_or_else(|| username.clone()),
+                role,
+                unit: unit.unwrap_or_default(),
+                ..UserInput::default()
+            };
+            let who = ActorRef {
+                name: "cli".into(),
+                ..ActorRef::system()
+            };
+            match create_with_hash(
+                &app,
+                &who,
+                &input,
+                &username.trim().to_lowercase(),
+                hash,
+                checks,
+                &Meta::cli(),
+            )
+            .await
+            {
                 Ok(u) => {
                     println!("created user {} (id {}, role {})", u.username, u.id, u.role);
                     Ok(ExitCode::SUCCESS)
@@ -223,46 +282,84 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 Err(e) => Err(anyhow::anyhow!(user_error(&e))),
             }
         }
-        Command::Serve { listen, demo, migrate } => serve(settings, listen, demo, migrate).await,
+        Command::Serve {
+            listen,
+            demo,
+            migrate,
+        } => serve(settings, listen, demo, migrate).await,
     }
 }
 
-async fn serve(mut settings: Settings, listen: Option<String>, demo: bool, migrate: bool) -> anyhow::Result<ExitCode> {
+async fn serve(
+    mut settings: Settings,
+    listen: Option<String>,
+    demo: bool,
+    migrate: bool,
+) -> anyhow::Result<ExitCode> {
     if let Some(l) = listen {
         settings.listen = l;
     }
     let db = open(&settings).await?;
     if db.backend == Backend::Sqlite || migrate {
-        daiban_store::migration::migrate(&db).await.context("migration failed")?;
+        daiban_store::migration::migrate(&db)
+            .await
+            .context("migration failed")?;
     } else {
         let pending = Migrator::get_pending_migrations(&db.conn).await?;
         if !pending.is_empty() {
-            anyhow::bail!("the PostgreSQL database has {} pending migrations: run `daiban migrate` (or `daiban serve --migrate`) first", pending.len());
+            anyhow::bail!(
+                "the PostgreSQL database has {} pending migrations: run `daiban migrate` (or `daiban serve --migrate`) first",
+                pending.len()
+            );
         }
     }
     let app = app_of(db, &settings);
     if demo {
-        match daiban_app::demo::load_if_empty(&app).await.map_err(|e| anyhow::anyhow!(user_error(&e)))? {
-            Loaded::AlreadyPopulated => println!("Database already has data: the demo city was not loaded again."),
-            Loaded::City { units, staff, enterprises, enterprise_users } => {
-                println!("Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users.");
+        match daiban_app::demo::load_if_empty(&app)
+            .await
+            .map_err(|e| anyhow::anyhow!(user_error(&e)))?
+        {
+            Loaded::AlreadyPopulated => {
+                println!("Database already has data: the demo city was not loaded again.");
+            }
+            Loaded::City {
+                units,
+                staff,
+                enterprises,
+                enterprise_users,
+            } => {
+                println!(
+                    "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
+                );
             }
         }
     }
-    let listener = tokio::net::TcpListener::bind(&settings.listen).await.with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    println!("Daiban is running at http://{addr}  (database: {})", redact(&settings.database_url));
+    println!(
+        "Daiban is running at http://{addr}  (database: {})",
+        redact(&settings.database_url)
+    );
     if demo {
         println!("Demo accounts (password `{DEMO_PASSWORD}` for all):");
         for (role, user) in DEMO_ACCOUNTS {
             println!("  {role:<12} {user}");
         }
     }
-    let state = daiban_web::AppState { app, web: Arc::new(settings.web.clone()), demo };
+    let state = daiban_web::AppState {
+        app,
+        web: Arc::new(settings.web.clone()),
+        demo,
+    };
     let router = daiban_web::router(state);
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -272,7 +369,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -43,9 +43,18 @@ impl Settings {
         let defaults = config::Config::try_from(&Settings::default())?;
         let mut b = config::Config::builder().add_source(defaults);
         if let Some(f) = file {
-            b = b.add_source(config::File::from(f).format(config::FileFormat::Toml).required(true));
+            b = b.add_source(
+                config::File::from(f)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
         }
-        b = b.add_source(config::Environment::with_prefix("DAIBAN").prefix_separator("__").separator("__").try_parsing(true));
+        b = b.add_source(
+            config::Environment::with_prefix("DAIBAN")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
         Ok(b.build()?.try_deserialize()?)
     }
 

@@ -47,7 +47,10 @@ pub fn chain_hash(prev_hash: &str, entry: &ChainedEntry<'_>) -> String {
     };
     let seq = entry.seq.to_string();
     let actor_id = entry.actor_id.map(|v| v.to_string()).unwrap_or_default();
-    let unit_id = entry.actor_unit_id.map(|v| v.to_string()).unwrap_or_default();
+    let unit_id = entry
+        .actor_unit_id
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     for s in [
         prev_hash,
         &seq,

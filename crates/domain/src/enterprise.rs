@@ -4,7 +4,9 @@ use serde::Serialize;
 use std::fmt;
 
 const CHARSET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Why a unified social credit code is not valid.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,7 +70,10 @@ impl Uscc {
             return Err(UsccError::Length(n));
         }
         if let Some((i, ch)) = s.chars().enumerate().find(|(_, c)| !CHARSET.contains(*c)) {
-            return Err(UsccError::Charset { ch, position: i + 1 });
+            return Err(UsccError::Charset {
+                ch,
+                position: i + 1,
+            });
         }
         Ok(Self(s))
     }
@@ -121,14 +126,23 @@ mod tests {
 
     #[test]
     fn standard_worked_example() {
-        assert_eq!(Uscc::parse("91350100M000100Y43").map(|u| u.0), Ok("91350100M000100Y43".into()));
+        assert_eq!(
+            Uscc::parse("91350100M000100Y43").map(|u| u.0),
+            Ok("91350100M000100Y43".into())
+        );
         assert_eq!(
             Uscc::parse("91350100M000100Y4Z"),
-            Err(UsccError::Charset { ch: 'Z', position: 18 })
+            Err(UsccError::Charset {
+                ch: 'Z',
+                position: 18
+            })
         );
         assert_eq!(
             Uscc::parse("91350100M000100Y44"),
-            Err(UsccError::Checksum { expected: '3', found: '4' })
+            Err(UsccError::Checksum {
+                expected: '3',
+                found: '4'
+            })
         );
     }
 
@@ -141,8 +155,17 @@ mod tests {
     fn normalises_then_checks() {
         assert!(Uscc::parse("  91350100m000100y43 ").is_ok());
         assert_eq!(Uscc::parse("91350100M000100Y4"), Err(UsccError::Length(17)));
-        assert_eq!(Uscc::parse("91350100M000100Y433"), Err(UsccError::Length(19)));
-        assert!(matches!(Uscc::parse("9135010OM000100Y43"), Err(UsccError::Charset { ch: 'O', position: 8 })));
+        assert_eq!(
+            Uscc::parse("91350100M000100Y433"),
+            Err(UsccError::Length(19))
+        );
+        assert!(matches!(
+            Uscc::parse("9135010OM000100Y43"),
+            Err(UsccError::Charset {
+                ch: 'O',
+                position: 8
+            })
+        ));
     }
 
     #[test]

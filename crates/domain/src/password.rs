@@ -41,9 +41,18 @@ mod tests {
     #[test]
     fn policy_table() {
         assert_eq!(check_password("abc123", 8), Err(PasswordError::TooShort(8)));
-        assert_eq!(check_password("abcdefgh", 8), Err(PasswordError::NeedsLettersAndDigits));
-        assert_eq!(check_password("12345678", 8), Err(PasswordError::NeedsLettersAndDigits));
+        assert_eq!(
+            check_password("abcdefgh", 8),
+            Err(PasswordError::NeedsLettersAndDigits)
+        );
+        assert_eq!(
+            check_password("12345678", 8),
+            Err(PasswordError::NeedsLettersAndDigits)
+        );
         assert_eq!(check_password("daiban2026", 8), Ok(()));
-        assert_eq!(check_password(&"a1".repeat(65), 8), Err(PasswordError::TooLong));
+        assert_eq!(
+            check_password(&"a1".repeat(65), 8),
+            Err(PasswordError::TooLong)
+        );
     }
 }

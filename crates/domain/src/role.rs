@@ -103,7 +103,9 @@ impl fmt::Display for Role {
 
 /// An unknown role code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`; expected one of enterprise, agent, helper, unit_leader, coordinator, city_leader, admin, auditor")]
+#[error(
+    "unknown role `{0}`; expected one of enterprise, agent, helper, unit_leader, coordinator, city_leader, admin, auditor"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

@@ -44,10 +44,17 @@ impl CadreCategory {
     /// Whether this category qualifies for the post: agents must be young reserve cadres or
     /// station heads (implementing opinions 四(一)); helpers middle-level cadres, or the window
     /// head of a department with a service-center window (四(二), attachment 1 art. 4).
-    pub fn qualifies_for(self, role: crate::role::Role, department_has_center_window: bool) -> bool {
+    pub fn qualifies_for(
+        self,
+        role: crate::role::Role,
+        department_has_center_window: bool,
+    ) -> bool {
         use crate::role::Role;
         match role {
-            Role::Agent => matches!(self, CadreCategory::YoungReserve | CadreCategory::StationHead),
+            Role::Agent => matches!(
+                self,
+                CadreCategory::YoungReserve | CadreCategory::StationHead
+            ),
             Role::Helper => {
                 self == CadreCategory::MiddleLevel
                     || (department_has_center_window && self == CadreCategory::WindowHead)

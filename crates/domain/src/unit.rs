@@ -127,7 +127,10 @@ mod tests {
 
     #[test]
     fn unit_code_rules() {
-        assert_eq!(UnitCode::parse(" t-dainan ").map(|c| c.0), Ok("T-DAINAN".into()));
+        assert_eq!(
+            UnitCode::parse(" t-dainan ").map(|c| c.0),
+            Ok("T-DAINAN".into())
+        );
         assert_eq!(UnitCode::parse(""), Err(UnitCodeError::Length));
         assert_eq!(UnitCode::parse("戴南"), Err(UnitCodeError::Charset));
         assert_eq!(UnitCode::parse(&"A".repeat(33)), Err(UnitCodeError::Length));

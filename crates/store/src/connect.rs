@@ -1,7 +1,9 @@
 //! Opening the database named by a URL, with the settings each backend needs.
 
-use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 use sea_orm::{DatabaseConnection, DbBackend};
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,7 +21,9 @@ pub enum Backend {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DbUrlError {
     /// The scheme is neither `sqlite:` nor `postgres:`/`postgresql:`.
-    #[error("unsupported database URL scheme `{0}`: accepted schemes are sqlite:// and postgres:// (or postgresql://)")]
+    #[error(
+        "unsupported database URL scheme `{0}`: accepted schemes are sqlite:// and postgres:// (or postgresql://)"
+    )]
     UnsupportedScheme(String),
 }
 
@@ -28,7 +32,11 @@ pub enum DbUrlError {
 /// # Errors
 /// [`DbUrlError::UnsupportedScheme`] naming the accepted schemes.
 pub fn parse_database_url(url: &str) -> Result<Backend, DbUrlError> {
-    let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+    let scheme = url
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match scheme.as_str() {
         "sqlite" => Ok(Backend::Sqlite),
         "postgres" | "postgresql" => Ok(Backend::Postgres),
@@ -74,10 +82,10 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            if let Some(dir) = opts.get_filename().parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)?;
-                }
+            if let Some(dir) = opts.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections.max(2))
@@ -105,8 +113,14 @@ mod tests {
     #[test]
     fn schemes() {
         assert_eq!(parse_database_url("sqlite://x.db"), Ok(Backend::Sqlite));
-        assert_eq!(parse_database_url("postgres://u@h/db"), Ok(Backend::Postgres));
-        assert_eq!(parse_database_url("postgresql://u@h/db"), Ok(Backend::Postgres));
+        assert_eq!(
+            parse_database_url("postgres://u@h/db"),
+            Ok(Backend::Postgres)
+        );
+        assert_eq!(
+            parse_database_url("postgresql://u@h/db"),
+            Ok(Backend::Postgres)
+        );
         let e = parse_database_url("mysql://x").unwrap_err();
         assert!(e.to_string().contains("sqlite://"));
         assert!(e.to_string().contains("postgres://"));

@@ -55,13 +55,54 @@ pub fn classify(e: &AppError, lang: &str) -> (StatusCode, String, &'static str, 
     let zh = !lang.starts_with("en");
     let pick = |z: &str, en: &str| if zh { z.to_owned() } else { en.to_owned() };
     match e {
-        AppError::Unauthenticated(m) => (StatusCode::UNAUTHORIZED, "unauthenticated".into(), "Unauthorized", m.get(lang).to_owned()),
-        AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden".into(), "Forbidden", m.get(lang).to_owned()),
-        AppError::NotFound => (StatusCode::NOT_FOUND, "not_found".into(), "Not Found", pick("记录不存在或您无权查看", "Not found, or not yours to see")),
-        AppError::Conflict { code, message } => (StatusCode::CONFLICT, (*code).to_owned(), "Conflict", message.get(lang).to_owned()),
-        AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".into(), "Unprocessable Content", pick("提交的内容有误，请按提示修改", "The input breaks some rules; see errors")),
-        AppError::Locked(m) => (StatusCode::LOCKED, "account_locked".into(), "Locked", m.get(lang).to_owned()),
-        AppError::Unexpected(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal".into(), "Internal Server Error", pick("服务器内部错误，请稍后重试并提供请求编号", "Internal error; try again later and quote the request id")),
+        AppError::Unauthenticated(m) => (
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated".into(),
+            "Unauthorized",
+            m.get(lang).to_owned(),
+        ),
+        AppError::Forbidden(m) => (
+            StatusCode::FORBIDDEN,
+            "forbidden".into(),
+            "Forbidden",
+            m.get(lang).to_owned(),
+        ),
+        AppError::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found".into(),
+            "Not Found",
+            pick("记录不存在或您无权查看", "Not found, or not yours to see"),
+        ),
+        AppError::Conflict { code, message } => (
+            StatusCode::CONFLICT,
+            (*code).to_owned(),
+            "Conflict",
+            message.get(lang).to_owned(),
+        ),
+        AppError::Invalid(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed".into(),
+            "Unprocessable Content",
+            pick(
+                "提交的内容有误，请按提示修改",
+                "The input breaks some rules; see errors",
+            ),
+        ),
+        AppError::Locked(m) => (
+            StatusCode::LOCKED,
+            "account_locked".into(),
+            "Locked",
+            m.get(lang).to_owned(),
+        ),
+        AppError::Unexpected(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal".into(),
+            "Internal Server Error",
+            pick(
+                "服务器内部错误，请稍后重试并提供请求编号",
+                "Internal error; try again later and quote the request id",
+            ),
+        ),
     }
 }
 
@@ -69,12 +110,23 @@ pub fn classify(e: &AppError, lang: &str) -> (StatusCode, String, &'static str, 
 pub fn fields(errors: &[FieldError], lang: &str) -> Vec<ProblemField> {
     errors
         .iter()
-        .map(|f| ProblemField { field: f.field.clone(), code: f.code.clone(), message: f.message.get(lang).to_owned() })
+        .map(|f| ProblemField {
+            field: f.field.clone(),
+            code: f.code.clone(),
+            message: f.message.get(lang).to_owned(),
+        })
         .collect()
 }
 
 /// Builds a problem response.
-pub fn problem_response(status: StatusCode, code: &str, title: &str, detail: String, errors: Vec<ProblemField>, request_id: &str) -> Response {
+pub fn problem_response(
+    status: StatusCode,
+    code: &str,
+    title: &str,
+    detail: String,
+    errors: Vec<ProblemField>,
+    request_id: &str,
+) -> Response {
     let body = Problem {
         kind: format!("/docs/errors#{code}"),
         title: title.to_owned(),
@@ -85,7 +137,10 @@ pub fn problem_response(status: StatusCode, code: &str, title: &str, detail: Str
         request_id: request_id.to_owned(),
     };
     let mut resp = (status, axum::Json(body)).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     resp
 }
 
@@ -101,7 +156,8 @@ impl IntoResponse for ApiError {
         };
         let mut resp = problem_response(status, &code, title, detail, errs, &self.request_id);
         if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         resp
     }

@@ -803,6 +803,17 @@ fn working_days_per_year() {
 }
 
 #[test]
+fn working_days_of_every_shipped_year() {
+    let want = [
+        252, 251, 251, 249, 251, 250, 250, 250, 249, 250, 250, 249, 250, 249, 250, 250, 249, 250,
+        249, 249, 251, 248, 248,
+    ];
+    for (year, want) in (2004..=2026).zip(want) {
+        assert_eq!(OFFICIAL.working_days_in_year(year), Ok(want), "{year}");
+    }
+}
+
+#[test]
 fn add_zero_and_non_working_starts() {
     // A working day plus 0 is itself; a day off plus 0 is the next working day.
     assert_eq!(OFFICIAL.add(d("2026-02-13"), 0), Ok(d("2026-02-13")));

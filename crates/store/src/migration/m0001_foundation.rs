@@ -149,8 +149,14 @@ impl MigrationTrait for Migration {
             ("idx_audit_actor", "actor_id"),
             ("idx_audit_action", "action"),
         ] {
-            m.create_index(Index::create().name(name).table("audit_log").col(col).to_owned())
-                .await?;
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table("audit_log")
+                    .col(col)
+                    .to_owned(),
+            )
+            .await?;
         }
 
         m.create_table(

@@ -53,16 +53,33 @@ pub struct MeResponse {
 /// Issue a bearer token. Five consecutive failures lock the account for 15 minutes.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem), (status = 423, body = Problem)))]
-pub async fn issue_token(State(s): State<AppState>, ctx: ApiCtx, ApiJson(req): ApiJson<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
-    let issued = login(&s.app, &req.username, &req.password, SessionKind::Api, &ctx.meta).await.map_err(|e| ctx.err(e))?;
-    Ok(Json(TokenResponse { token: issued.token, expires_at: issued.expires_at.to_rfc3339() }))
+pub async fn issue_token(
+    State(s): State<AppState>,
+    ctx: ApiCtx,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let issued = login(
+        &s.app,
+        &req.username,
+        &req.password,
+        SessionKind::Api,
+        &ctx.meta,
+    )
+    .await
+    .map_err(|e| ctx.err(e))?;
+    Ok(Json(TokenResponse {
+        token: issued.token,
+        expires_at: issued.expires_at.to_rfc3339(),
+    }))
 }
 
 /// Revoke the token used for this request.
 #[utoipa::path(delete, path = "/api/v1/auth/token", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem)))]
 pub async fn revoke_token(State(s): State<AppState>, user: ApiUser) -> ApiResult<StatusCode> {
-    logout(&s.app, &user.token, &user.actor, &user.ctx.meta).await.map_err(|e| user.err(e))?;
+    logout(&s.app, &user.token, &user.actor, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -71,5 +88,14 @@ pub async fn revoke_token(State(s): State<AppState>, user: ApiUser) -> ApiResult
     responses((status = 200, body = MeResponse), (status = 401, body = Problem)))]
 pub async fn me(user: ApiUser) -> Json<MeResponse> {
     let a = user.actor;
-    Json(MeResponse { id: a.user_id, username: a.username, name: a.name, role: a.role.code().into(), unit_id: a.unit_id, unit_name: a.unit_name, enterprise_id: a.enterprise_id, locale: a.locale })
+    Json(MeResponse {
+        id: a.user_id,
+        username: a.username,
+        name: a.name,
+        role: a.role.code().into(),
+        unit_id: a.unit_id,
+        unit_name: a.unit_name,
+        enterprise_id: a.enterprise_id,
+        locale: a.locale,
+    })
 }

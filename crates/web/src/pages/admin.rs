@@ -1,7 +1,7 @@
 //! 单位管理 and 用户管理: the administrator's pages.
 
 use super::directory::{StaffRow, kind_options, staff_rows};
-use super::{Chrome, chrome, check_csrf, error_page, field_errors, render, see_other};
+use super::{Chrome, check_csrf, chrome, error_page, field_errors, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -18,7 +18,11 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 
 fn admin_only(user: &PageUser) -> Result<(), Response> {
-    if user.actor.role == Role::Admin { Ok(()) } else { Err(error_page(&forbidden(), user.lang, &user.meta.request_id)) }
+    if user.actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(error_page(&forbidden(), user.lang, &user.meta.request_id))
+    }
 }
 
 #[derive(Template)]
@@ -33,15 +37,37 @@ struct UnitsTpl {
 }
 
 /// GET /admin/units
-pub async fn units(State(s): State<AppState>, user: PageUser, Query(f): Query<UnitFilter>) -> Response {
+pub async fn units(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(f): Query<UnitFilter>,
+) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
     match units::list(&s.app.db.conn, &user.actor, &f).await {
         Ok(list) => {
-            let rows = list.into_iter().map(|u| super::directory::UnitRow { kind_label: t(user.lang, &format!("kind.{}", u.kind)), u }).collect();
-            let c = chrome(&user, "/admin/units", "units.title", vec![(t(user.lang, "units.title"), None)]);
-            render(&UnitsTpl { c, rows, kinds: kind_options(user.lang), kind: f.kind.unwrap_or_default(), q: f.q.unwrap_or_default(), include_inactive: f.include_inactive.unwrap_or(false) })
+            let rows = list
+                .into_iter()
+                .map(|u| super::directory::UnitRow {
+                    kind_label: t(user.lang, &format!("kind.{}", u.kind)),
+                    u,
+                })
+                .collect();
+            let c = chrome(
+                &user,
+                "/admin/units",
+                "units.title",
+                vec![(t(user.lang, "units.title"), None)],
+            );
+            render(&UnitsTpl {
+                c,
+                rows,
+                kinds: kind_options(user.lang),
+                kind: f.kind.unwrap_or_default(),
+                q: f.q.unwrap_or_default(),
+                include_inactive: f.include_inactive.unwrap_or(false),
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -65,17 +91,52 @@ impl UnitFormTpl {
     }
 }
 
-fn unit_form(user: &PageUser, id: Option<i64>, version: i32, active: bool, f: UnitInput, errors: BTreeMap<String, String>) -> Response {
+fn unit_form(
+    user: &PageUser,
+    id: Option<i64>,
+    version: i32,
+    active: bool,
+    f: UnitInput,
+    errors: BTreeMap<String, String>,
+) -> Response {
     unit_form_flash(user, id, version, active, f, errors, false)
 }
 
-fn unit_form_flash(user: &PageUser, id: Option<i64>, version: i32, active: bool, f: UnitInput, errors: BTreeMap<String, String>, saved: bool) -> Response {
-    let title = if id.is_some() { "units.edit" } else { "units.new" };
-    let mut c = chrome(user, "/admin/units", title, vec![(t(user.lang, "units.title"), Some("/admin/units".into())), (t(user.lang, title), None)]);
+fn unit_form_flash(
+    user: &PageUser,
+    id: Option<i64>,
+    version: i32,
+    active: bool,
+    f: UnitInput,
+    errors: BTreeMap<String, String>,
+    saved: bool,
+) -> Response {
+    let title = if id.is_some() {
+        "units.edit"
+    } else {
+        "units.new"
+    };
+    let mut c = chrome(
+        user,
+        "/admin/units",
+        title,
+        vec![
+            (t(user.lang, "units.title"), Some("/admin/units".into())),
+            (t(user.lang, title), None),
+        ],
+    );
     if saved {
         c.flash = Some(t(user.lang, "common.saved"));
     }
-    render(&UnitFormTpl { c, id, version, active, f, kinds: kind_options(user.lang), errors })
+    render(&UnitFormTpl {
+        c,
+        id,
+        version,
+        active,
+        f,
+        kinds: kind_options(user.lang),
+        errors,
+    })
 }
 
 /// GET /admin/units/new
@@ -83,7 +144,18 @@ pub async fn new_unit(user: PageUser) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
-    unit_form(&user, None, 0, true, UnitInput { kind: "town".into(), agency_window: true, ..UnitInput::default() }, BTreeMap::new())
+    unit_form(
+        &user,
+        None,
+        0,
+        true,
+        UnitInput {
+            kind: "town".into(),
+            agency_window: true,
+            ..UnitInput::default()
+        },
+        BTreeMap::new(),
+    )
 }
 
 /// The unit form as posted.
@@ -107,8 +179,8 @@ pub struct UnitForm {
     phone: String,
     #[serde(default)]
     version: i32,
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 impl UnitForm {
@@ -126,7 +198,11 @@ impl UnitForm {
     }
 }
 
-fn form_failure(user: &PageUser, e: &AppError, retry: impl FnOnce(BTreeMap<String, String>) -> Response) -> Response {
+fn form_failure(
+    user: &PageUser,
+    e: &AppError,
+    retry: impl FnOnce(BTreeMap<String, String>) -> Response,
+) -> Response {
     match field_errors(e, user.lang) {
         Some(m) => {
             let mut r = retry(m);
@@ -147,14 +223,20 @@ fn form_failure(user: &PageUser, e: &AppError, retry: impl FnOnce(BTreeMap<Strin
 }
 
 /// POST /admin/units
-pub async fn create_unit(State(s): State<AppState>, user: PageUser, Form(f): Form<UnitForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn create_unit(
+    State(s): State<AppState>,
+    user: PageUser,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     let input = f.input();
     match units::create(&s.app, &user.actor, &input, &user.meta).await {
         Ok(u) => see_other(&format!("/admin/units/{}?saved=1", u.id)),
-        Err(e) => form_failure(&user, &e, |m| unit_form(&user, None, 0, true, input.clone(), m)),
+        Err(e) => form_failure(&user, &e, |m| {
+            unit_form(&user, None, 0, true, input.clone(), m)
+        }),
     }
 }
 
@@ -165,28 +247,57 @@ pub struct SavedQuery {
 }
 
 /// GET /admin/units/{id}
-pub async fn edit_unit(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(q): Query<SavedQuery>) -> Response {
+pub async fn edit_unit(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
     match units::get(&s.app.db.conn, &user.actor, id).await {
         Ok(u) => {
-            let input = UnitInput { code: u.code.clone(), kind: u.kind.clone(), name: u.name.clone(), name_en: u.name_en.clone(), agency_window: u.agency_window, center_window: u.center_window, address: u.address.clone(), phone: u.phone.clone() };
-            unit_form_flash(&user, Some(id), u.version, u.active, input, BTreeMap::new(), q.saved.is_some())
+            let input = UnitInput {
+                code: u.code.clone(),
+                kind: u.kind.clone(),
+                name: u.name.clone(),
+                name_en: u.name_en.clone(),
+                agency_window: u.agency_window,
+                center_window: u.center_window,
+                address: u.address.clone(),
+                phone: u.phone.clone(),
+            };
+            unit_form_flash(
+                &user,
+                Some(id),
+                u.version,
+                u.active,
+                input,
+                BTreeMap::new(),
+                q.saved.is_some(),
+            )
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
 }
 
 /// POST /admin/units/{id}
-pub async fn update_unit(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Form(f): Form<UnitForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn update_unit(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<UnitForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     let input = f.input();
     match units::update(&s.app, &user.actor, id, f.version, &input, &user.meta).await {
         Ok(_) => see_other(&format!("/admin/units/{id}?saved=1")),
-        Err(e) => form_failure(&user, &e, |m| unit_form(&user, Some(id), f.version, true, input.clone(), m)),
+        Err(e) => form_failure(&user, &e, |m| {
+            unit_form(&user, Some(id), f.version, true, input.clone(), m)
+        }),
     }
 }
 
@@ -194,13 +305,18 @@ pub async fn update_unit(State(s): State<AppState>, user: PageUser, Path(id): Pa
 #[derive(Deserialize)]
 pub struct ActiveForm {
     active: String,
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 /// POST /admin/units/{id}/active
-pub async fn set_unit_active(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn set_unit_active(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     match units::set_active(&s.app, &user.actor, id, f.active == "true", &user.meta).await {
@@ -220,17 +336,28 @@ struct UsersTpl {
 }
 
 fn role_options(lang: &str) -> Vec<(String, String)> {
-    Role::ALL.iter().map(|r| (r.code().to_owned(), t(lang, &format!("role.{}", r.code())))).collect()
+    Role::ALL
+        .iter()
+        .map(|r| (r.code().to_owned(), t(lang, &format!("role.{}", r.code()))))
+        .collect()
 }
 
 fn cadre_options(lang: &str) -> Vec<(String, String)> {
     let mut v = vec![(String::new(), t(lang, "cadre.none"))];
-    v.extend(CadreCategory::ALL.iter().map(|c| (c.code().to_owned(), t(lang, &format!("cadre.{}", c.code())))));
+    v.extend(
+        CadreCategory::ALL
+            .iter()
+            .map(|c| (c.code().to_owned(), t(lang, &format!("cadre.{}", c.code())))),
+    );
     v
 }
 
 /// GET /admin/users
-pub async fn users(State(s): State<AppState>, user: PageUser, Query(f): Query<UserFilter>) -> Response {
+pub async fn users(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(f): Query<UserFilter>,
+) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
@@ -242,8 +369,19 @@ pub async fn users(State(s): State<AppState>, user: PageUser, Query(f): Query<Us
     .await;
     match r {
         Ok(rows) => {
-            let c = chrome(&user, "/admin/users", "users.title", vec![(t(user.lang, "users.title"), None)]);
-            render(&UsersTpl { c, rows, roles: role_options(user.lang), role: f.role.unwrap_or_default(), q: f.q.unwrap_or_default() })
+            let c = chrome(
+                &user,
+                "/admin/users",
+                "users.title",
+                vec![(t(user.lang, "users.title"), None)],
+            );
+            render(&UsersTpl {
+                c,
+                rows,
+                roles: role_options(user.lang),
+                role: f.role.unwrap_or_default(),
+                q: f.q.unwrap_or_default(),
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -269,6 +407,10 @@ impl UserFormTpl {
     fn err(&self, field: &str) -> String {
         self.errors.get(field).cloned().unwrap_or_default()
     }
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes loop items by reference"
+    )]
     fn is_enterprise(&self, id: &i64) -> bool {
         self.f.enterprise_id == Some(*id)
     }
@@ -282,18 +424,52 @@ struct UserFormState {
     saved: bool,
 }
 
-async fn user_form(s: &AppState, user: &PageUser, st: UserFormState, f: UserInput, errors: BTreeMap<String, String>) -> Response {
+async fn user_form(
+    s: &AppState,
+    user: &PageUser,
+    st: UserFormState,
+    f: UserInput,
+    errors: BTreeMap<String, String>,
+) -> Response {
     let db = &s.app.db.conn;
-    let units = units::list(db, &user.actor, &UnitFilter::default()).await.unwrap_or_default();
+    let units = units::list(db, &user.actor, &UnitFilter::default())
+        .await
+        .unwrap_or_default();
     // The administrator picks an enterprise for enterprise accounts; the list is read directly
     // because enterprise data is otherwise outside the administrator's scope.
-    let enterprises = enterprises::all_for_admin(db, &user.actor).await.unwrap_or_default();
-    let title = if st.id.is_some() { "users.edit" } else { "users.new" };
-    let mut c = chrome(user, "/admin/users", title, vec![(t(user.lang, "users.title"), Some("/admin/users".into())), (t(user.lang, title), None)]);
+    let enterprises = enterprises::all_for_admin(db, &user.actor)
+        .await
+        .unwrap_or_default();
+    let title = if st.id.is_some() {
+        "users.edit"
+    } else {
+        "users.new"
+    };
+    let mut c = chrome(
+        user,
+        "/admin/users",
+        title,
+        vec![
+            (t(user.lang, "users.title"), Some("/admin/users".into())),
+            (t(user.lang, title), None),
+        ],
+    );
     if st.saved {
         c.flash = Some(t(user.lang, "common.saved"));
     }
-    render(&UserFormTpl { c, id: st.id, version: st.version, active: st.active, locked: st.locked, f, roles: role_options(user.lang), cadres: cadre_options(user.lang), units, enterprises, errors })
+    render(&UserFormTpl {
+        c,
+        id: st.id,
+        version: st.version,
+        active: st.active,
+        locked: st.locked,
+        f,
+        roles: role_options(user.lang),
+        cadres: cadre_options(user.lang),
+        units,
+        enterprises,
+        errors,
+    })
 }
 
 /// GET /admin/users/new
@@ -301,7 +477,24 @@ pub async fn new_user(State(s): State<AppState>, user: PageUser) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
-    user_form(&s, &user, UserFormState { id: None, version: 0, active: true, locked: false, saved: false }, UserInput { role: "agent".into(), locale: "zh-CN".into(), ..UserInput::default() }, BTreeMap::new()).await
+    user_form(
+        &s,
+        &user,
+        UserFormState {
+            id: None,
+            version: 0,
+            active: true,
+            locked: false,
+            saved: false,
+        },
+        UserInput {
+            role: "agent".into(),
+            locale: "zh-CN".into(),
+            ..UserInput::default()
+        },
+        BTreeMap::new(),
+    )
+    .await
 }
 
 /// The user form as posted.
@@ -331,8 +524,8 @@ pub struct UserForm {
     locale: String,
     #[serde(default)]
     version: i32,
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 impl UserForm {
@@ -354,8 +547,12 @@ impl UserForm {
 }
 
 /// POST /admin/users
-pub async fn create_user(State(s): State<AppState>, user: PageUser, Form(f): Form<UserForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn create_user(
+    State(s): State<AppState>,
+    user: PageUser,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     let mut input = f.input();
@@ -363,8 +560,23 @@ pub async fn create_user(State(s): State<AppState>, user: PageUser, Form(f): For
         Ok(u) => see_other(&format!("/admin/users/{}?saved=1", u.id)),
         Err(e) => {
             input.password.clear();
-            let Some(m) = field_errors(&e, user.lang) else { return error_page(&e, user.lang, &user.meta.request_id) };
-            let mut r = user_form(&s, &user, UserFormState { id: None, version: 0, active: true, locked: false, saved: false }, input, m).await;
+            let Some(m) = field_errors(&e, user.lang) else {
+                return error_page(&e, user.lang, &user.meta.request_id);
+            };
+            let mut r = user_form(
+                &s,
+                &user,
+                UserFormState {
+                    id: None,
+                    version: 0,
+                    active: true,
+                    locked: false,
+                    saved: false,
+                },
+                input,
+                m,
+            )
+            .await;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             r
         }
@@ -372,7 +584,12 @@ pub async fn create_user(State(s): State<AppState>, user: PageUser, Form(f): For
 }
 
 /// GET /admin/users/{id}
-pub async fn edit_user(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Query(q): Query<SavedQuery>) -> Response {
+pub async fn edit_user(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Response {
     if let Err(r) = admin_only(&user) {
         return r;
     }
@@ -380,21 +597,54 @@ pub async fn edit_user(State(s): State<AppState>, user: PageUser, Path(id): Path
     match users::get(db, &user.actor, id).await {
         Ok(u) => {
             let unit = match u.unit_id {
-                Some(uid) => units::get(db, &user.actor, uid).await.map(|x| x.code).unwrap_or_default(),
+                Some(uid) => units::get(db, &user.actor, uid)
+                    .await
+                    .map(|x| x.code)
+                    .unwrap_or_default(),
                 None => String::new(),
             };
             let now = s.app.now().to_rfc3339();
             let locked = u.locked_until.as_deref().is_some_and(|l| l > now.as_str());
-            let input = UserInput { username: u.username, name: u.name, role: u.role, unit, enterprise_id: u.enterprise_id, cadre: u.cadre.unwrap_or_default(), title: u.title, phone: u.phone, email: u.email, password: String::new(), locale: u.locale };
-            user_form(&s, &user, UserFormState { id: Some(id), version: u.version, active: u.active, locked, saved: q.saved.is_some() }, input, BTreeMap::new()).await
+            let input = UserInput {
+                username: u.username,
+                name: u.name,
+                role: u.role,
+                unit,
+                enterprise_id: u.enterprise_id,
+                cadre: u.cadre.unwrap_or_default(),
+                title: u.title,
+                phone: u.phone,
+                email: u.email,
+                password: String::new(),
+                locale: u.locale,
+            };
+            user_form(
+                &s,
+                &user,
+                UserFormState {
+                    id: Some(id),
+                    version: u.version,
+                    active: u.active,
+                    locked,
+                    saved: q.saved.is_some(),
+                },
+                input,
+                BTreeMap::new(),
+            )
+            .await
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
 }
 
 /// POST /admin/users/{id}
-pub async fn update_user(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Form(f): Form<UserForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn update_user(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<UserForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     let input = f.input();
@@ -403,17 +653,37 @@ pub async fn update_user(State(s): State<AppState>, user: PageUser, Path(id): Pa
         Err(e) => {
             let m = match (&e, field_errors(&e, user.lang)) {
                 (_, Some(m)) => m,
-                (AppError::Conflict { message, .. }, None) => BTreeMap::from([("_form".to_owned(), message.get(user.lang).to_owned())]),
+                (AppError::Conflict { message, .. }, None) => {
+                    BTreeMap::from([("_form".to_owned(), message.get(user.lang).to_owned())])
+                }
                 _ => return error_page(&e, user.lang, &user.meta.request_id),
             };
-            user_form(&s, &user, UserFormState { id: Some(id), version: f.version, active: true, locked: false, saved: false }, input, m).await
+            user_form(
+                &s,
+                &user,
+                UserFormState {
+                    id: Some(id),
+                    version: f.version,
+                    active: true,
+                    locked: false,
+                    saved: false,
+                },
+                input,
+                m,
+            )
+            .await
         }
     }
 }
 
 /// POST /admin/users/{id}/active
-pub async fn set_user_active(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Form(f): Form<ActiveForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn set_user_active(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     match users::set_active(&s.app, &user.actor, id, f.active == "true", &user.meta).await {
@@ -427,24 +697,57 @@ pub async fn set_user_active(State(s): State<AppState>, user: PageUser, Path(id)
 pub struct ResetForm {
     #[serde(default)]
     password: String,
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 /// POST /admin/users/{id}/password — also unlocks a locked account.
-pub async fn reset_password(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>, Form(f): Form<ResetForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn reset_password(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ResetForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     match users::reset_password(&s.app, &user.actor, id, &f.password, &user.meta).await {
         Ok(_) => see_other(&format!("/admin/users/{id}?saved=1")),
         Err(e) => match field_errors(&e, user.lang) {
             Some(m) => {
-                let m = m.into_iter().map(|(_, v)| ("reset_password".to_owned(), v)).collect();
+                let m = m
+                    .into_values()
+                    .map(|v| ("reset_password".to_owned(), v))
+                    .collect();
                 match users::get(&s.app.db.conn, &user.actor, id).await {
                     Ok(u) => {
-                        let input = UserInput { username: u.username, name: u.name, role: u.role, unit: String::new(), enterprise_id: u.enterprise_id, cadre: u.cadre.unwrap_or_default(), title: u.title, phone: u.phone, email: u.email, password: String::new(), locale: u.locale };
-                        user_form(&s, &user, UserFormState { id: Some(id), version: u.version, active: u.active, locked: false, saved: false }, input, m).await
+                        let input = UserInput {
+                            username: u.username,
+                            name: u.name,
+                            role: u.role,
+                            unit: String::new(),
+                            enterprise_id: u.enterprise_id,
+                            cadre: u.cadre.unwrap_or_default(),
+                            title: u.title,
+                            phone: u.phone,
+                            email: u.email,
+                            password: String::new(),
+                            locale: u.locale,
+                        };
+                        user_form(
+                            &s,
+                            &user,
+                            UserFormState {
+                                id: Some(id),
+                                version: u.version,
+                                active: u.active,
+                                locked: false,
+                                saved: false,
+                            },
+                            input,
+                            m,
+                        )
+                        .await
                     }
                     Err(e) => error_page(&e, user.lang, &user.meta.request_id),
                 }

@@ -20,7 +20,11 @@ struct AuditTpl {
 }
 
 /// GET /audit
-pub async fn show(State(s): State<AppState>, user: PageUser, Query(f): Query<AuditFilter>) -> Response {
+pub async fn show(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(f): Query<AuditFilter>,
+) -> Response {
     let db = &s.app.db.conn;
     match list(db, &user.actor, &f).await {
         Ok(page) => {
@@ -33,8 +37,19 @@ pub async fn show(State(s): State<AppState>, user: PageUser, Query(f): Query<Aud
                 enc(f.object_type.as_deref().unwrap_or_default()),
                 enc(f.object_id.as_deref().unwrap_or_default())
             );
-            let c = chrome(&user, "/audit", "audit.title", vec![(crate::i18n::t(user.lang, "audit.title"), None)]);
-            render(&AuditTpl { c, page, f, pages, query_base })
+            let c = chrome(
+                &user,
+                "/audit",
+                "audit.title",
+                vec![(crate::i18n::t(user.lang, "audit.title"), None)],
+            );
+            render(&AuditTpl {
+                c,
+                page,
+                f,
+                pages,
+                query_base,
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }

@@ -23,7 +23,10 @@ pub struct UnitRow {
 
 /// The kind filter's options: code and label.
 pub fn kind_options(lang: &str) -> Vec<(String, String)> {
-    UnitKind::ALL.iter().map(|k| (k.code().to_owned(), t(lang, &format!("kind.{}", k.code())))).collect()
+    UnitKind::ALL
+        .iter()
+        .map(|k| (k.code().to_owned(), t(lang, &format!("kind.{}", k.code()))))
+        .collect()
 }
 
 #[derive(Template)]
@@ -37,12 +40,33 @@ struct DirectoryTpl {
 }
 
 /// GET /directory
-pub async fn units(State(s): State<AppState>, user: PageUser, Query(f): Query<UnitFilter>) -> Response {
+pub async fn units(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(f): Query<UnitFilter>,
+) -> Response {
     match units::list(&s.app.db.conn, &user.actor, &f).await {
         Ok(list) => {
-            let rows = list.into_iter().map(|u| UnitRow { kind_label: t(user.lang, &format!("kind.{}", u.kind)), u }).collect();
-            let c = chrome(&user, "/directory", "directory.title", vec![(t(user.lang, "directory.title"), None)]);
-            render(&DirectoryTpl { c, rows, kinds: kind_options(user.lang), kind: f.kind.unwrap_or_default(), q: f.q.unwrap_or_default() })
+            let rows = list
+                .into_iter()
+                .map(|u| UnitRow {
+                    kind_label: t(user.lang, &format!("kind.{}", u.kind)),
+                    u,
+                })
+                .collect();
+            let c = chrome(
+                &user,
+                "/directory",
+                "directory.title",
+                vec![(t(user.lang, "directory.title"), None)],
+            );
+            render(&DirectoryTpl {
+                c,
+                rows,
+                kinds: kind_options(user.lang),
+                kind: f.kind.unwrap_or_default(),
+                q: f.q.unwrap_or_default(),
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -73,8 +97,19 @@ pub async fn unit(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>
     .await;
     match r {
         Ok((u, contacts)) => {
-            let c = chrome(&user, "/directory", "directory.title", vec![(t(user.lang, "directory.title"), Some("/directory".into())), (u.name.clone(), None)]);
-            let u = UnitRow { kind_label: t(user.lang, &format!("kind.{}", u.kind)), u };
+            let c = chrome(
+                &user,
+                "/directory",
+                "directory.title",
+                vec![
+                    (t(user.lang, "directory.title"), Some("/directory".into())),
+                    (u.name.clone(), None),
+                ],
+            );
+            let u = UnitRow {
+                kind_label: t(user.lang, &format!("kind.{}", u.kind)),
+                u,
+            };
             render(&DirectoryUnitTpl { c, u, contacts })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
@@ -96,14 +131,27 @@ struct EnterprisesTpl {
 }
 
 /// GET /enterprises — an enterprise user goes straight to its own enterprise.
-pub async fn enterprises(State(s): State<AppState>, user: PageUser, Query(q): Query<SearchQuery>) -> Response {
+pub async fn enterprises(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<SearchQuery>,
+) -> Response {
     if let Some(eid) = user.actor.enterprise_id {
         return super::see_other(&format!("/enterprises/{eid}"));
     }
     match enterprises::list(&s.app.db.conn, &user.actor, q.q.as_deref()).await {
         Ok(rows) => {
-            let c = chrome(&user, "/enterprises", "enterprises.title", vec![(t(user.lang, "enterprises.title"), None)]);
-            render(&EnterprisesTpl { c, rows, q: q.q.unwrap_or_default() })
+            let c = chrome(
+                &user,
+                "/enterprises",
+                "enterprises.title",
+                vec![(t(user.lang, "enterprises.title"), None)],
+            );
+            render(&EnterprisesTpl {
+                c,
+                rows,
+                q: q.q.unwrap_or_default(),
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -125,7 +173,11 @@ impl EnterpriseTpl {
 }
 
 /// GET /enterprises/{id}
-pub async fn enterprise(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>) -> Response {
+pub async fn enterprise(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Response {
     let db = &s.app.db.conn;
     let r = async {
         let e = enterprises::get(db, &user.actor, id).await?;
@@ -136,10 +188,29 @@ pub async fn enterprise(State(s): State<AppState>, user: PageUser, Path(id): Pat
     .await;
     match r {
         Ok((e, unit_name, contacts)) => {
-            let section = if user.actor.enterprise_id.is_some() { "nav.my_enterprise" } else { "enterprises.title" };
-            let crumbs = if user.actor.enterprise_id.is_some() { vec![(e.name.clone(), None)] } else { vec![(t(user.lang, "enterprises.title"), Some("/enterprises".into())), (e.name.clone(), None)] };
+            let section = if user.actor.enterprise_id.is_some() {
+                "nav.my_enterprise"
+            } else {
+                "enterprises.title"
+            };
+            let crumbs = if user.actor.enterprise_id.is_some() {
+                vec![(e.name.clone(), None)]
+            } else {
+                vec![
+                    (
+                        t(user.lang, "enterprises.title"),
+                        Some("/enterprises".into()),
+                    ),
+                    (e.name.clone(), None),
+                ]
+            };
             let c = chrome(&user, "/enterprises", section, crumbs);
-            render(&EnterpriseTpl { c, e, unit_name, contacts })
+            render(&EnterpriseTpl {
+                c,
+                e,
+                unit_name,
+                contacts,
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -166,7 +237,11 @@ struct StaffTpl {
 }
 
 /// Labels for a list of accounts (unit names looked up once).
-pub async fn staff_rows(db: &daiban_app::sea_orm::DatabaseConnection, lang: &str, list: Vec<UserView>) -> daiban_app::AppResult<Vec<StaffRow>> {
+pub async fn staff_rows(
+    db: &daiban_app::sea_orm::DatabaseConnection,
+    lang: &str,
+    list: Vec<UserView>,
+) -> daiban_app::AppResult<Vec<StaffRow>> {
     let mut names = std::collections::BTreeMap::new();
     let mut rows = Vec::with_capacity(list.len());
     for u in list {
@@ -182,16 +257,32 @@ pub async fn staff_rows(db: &daiban_app::sea_orm::DatabaseConnection, lang: &str
             }
             None => String::new(),
         };
-        let cadre_label = u.cadre.as_deref().map(|c| t(lang, &format!("cadre.{c}"))).unwrap_or_default();
-        rows.push(StaffRow { role_label: t(lang, &format!("role.{}", u.role)), cadre_label, unit_name, u });
+        let cadre_label = u
+            .cadre
+            .as_deref()
+            .map(|c| t(lang, &format!("cadre.{c}")))
+            .unwrap_or_default();
+        rows.push(StaffRow {
+            role_label: t(lang, &format!("role.{}", u.role)),
+            cadre_label,
+            unit_name,
+            u,
+        });
     }
     Ok(rows)
 }
 
 /// GET /staff — the accounts within scope (a unit's own staff; the bureau: everyone).
-pub async fn staff(State(s): State<AppState>, user: PageUser, Query(q): Query<SearchQuery>) -> Response {
+pub async fn staff(
+    State(s): State<AppState>,
+    user: PageUser,
+    Query(q): Query<SearchQuery>,
+) -> Response {
     let db = &s.app.db.conn;
-    let f = UserFilter { q: q.q.clone(), ..UserFilter::default() };
+    let f = UserFilter {
+        q: q.q.clone(),
+        ..UserFilter::default()
+    };
     let r = async {
         let list = users::list(db, &user.actor, &f).await?;
         staff_rows(db, user.lang, list).await
@@ -199,9 +290,20 @@ pub async fn staff(State(s): State<AppState>, user: PageUser, Query(q): Query<Se
     .await;
     match r {
         Ok(rows) => {
-            let key = if matches!(user.actor.role, daiban_domain::role::Role::Coordinator | daiban_domain::role::Role::CityLeader) { "nav.staff" } else { "nav.my_unit_staff" };
+            let key = if matches!(
+                user.actor.role,
+                daiban_domain::role::Role::Coordinator | daiban_domain::role::Role::CityLeader
+            ) {
+                "nav.staff"
+            } else {
+                "nav.my_unit_staff"
+            };
             let c = chrome(&user, "/staff", key, vec![(t(user.lang, key), None)]);
-            render(&StaffTpl { c, rows, q: q.q.unwrap_or_default() })
+            render(&StaffTpl {
+                c,
+                rows,
+                q: q.q.unwrap_or_default(),
+            })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }

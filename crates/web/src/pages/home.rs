@@ -34,7 +34,11 @@ impl HomeTpl {
         self.c.t(&format!("role.{code}"))
     }
     fn cadre_label(&self, code: &str) -> String {
-        if code.is_empty() { self.c.t("cadre.none") } else { self.c.t(&format!("cadre.{code}")) }
+        if code.is_empty() {
+            self.c.t("cadre.none")
+        } else {
+            self.c.t(&format!("cadre.{code}"))
+        }
     }
 }
 
@@ -61,7 +65,10 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
             t.role_counts = users::count_by_role(db, a).await?;
             let all = units::list(db, a, &UnitFilter::default()).await?;
             for k in daiban_domain::unit::UnitKind::ALL {
-                t.kind_counts.push((t.c.t(&format!("kind.{}", k.code())), all.iter().filter(|u| u.kind == k.code()).count()));
+                t.kind_counts.push((
+                    t.c.t(&format!("kind.{}", k.code())),
+                    all.iter().filter(|u| u.kind == k.code()).count(),
+                ));
             }
             let now = s.app.now().to_rfc3339();
             t.locked = users::list(db, a, &users::UserFilter::default())
@@ -73,7 +80,12 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         }
         Role::Auditor => {
             t.chain = Some(audit::verify(db).await?);
-            t.recent = audit::list(db, a, &AuditFilter::default()).await?.items.into_iter().take(10).collect();
+            t.recent = audit::list(db, a, &AuditFilter::default())
+                .await?
+                .items
+                .into_iter()
+                .take(10)
+                .collect();
         }
         Role::Coordinator | Role::CityLeader => {
             t.oversight = Some(units::oversight(db, a).await?);
@@ -84,7 +96,9 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
                 t.unit = Some(units::get(db, a, uid).await?);
                 t.contacts = users::contacts(db, a, uid).await?;
             }
-            if a.unit_kind.is_some_and(daiban_domain::unit::UnitKind::is_town_unit) {
+            if a.unit_kind
+                .is_some_and(daiban_domain::unit::UnitKind::is_town_unit)
+            {
                 t.enterprise_count = Some(enterprises::count(db, a).await?);
             }
         }

@@ -33,7 +33,11 @@ impl LoginTpl {
         if self.lang == i18n::EN { "en" } else { "zh-CN" }
     }
     fn other_lang(&self) -> (&'static str, &'static str) {
-        if self.lang == i18n::EN { ("zh-CN", "中文") } else { ("en", "English") }
+        if self.lang == i18n::EN {
+            ("zh-CN", "中文")
+        } else {
+            ("en", "English")
+        }
     }
     fn path_enc(&self) -> String {
         crate::extract::urlencode(&format!("/login?next={}", self.next))
@@ -51,7 +55,11 @@ impl FromRequestParts<AppState> for PreLang {
 }
 
 fn cookie_attrs(state: &AppState) -> &'static str {
-    if state.web.secure_cookies { "; Path=/; HttpOnly; SameSite=Lax; Secure" } else { "; Path=/; HttpOnly; SameSite=Lax" }
+    if state.web.secure_cookies {
+        "; Path=/; HttpOnly; SameSite=Lax; Secure"
+    } else {
+        "; Path=/; HttpOnly; SameSite=Lax"
+    }
 }
 
 /// `?next=`.
@@ -60,9 +68,22 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-fn login_page(state: &AppState, lang: &'static str, next: String, username: String, error: Option<String>) -> Response {
+fn login_page(
+    state: &AppState,
+    lang: &'static str,
+    next: String,
+    username: String,
+    error: Option<String>,
+) -> Response {
     let csrf = daiban_app::auth::random_token();
-    let t = LoginTpl { lang, csrf: csrf.clone(), next, username, error, demo: state.demo };
+    let t = LoginTpl {
+        lang,
+        csrf: csrf.clone(),
+        next,
+        username,
+        error,
+        demo: state.demo,
+    };
     let mut r = render(&t);
     if let Ok(v) = HeaderValue::from_str(&format!("{PRE_CSRF}={csrf}{}", cookie_attrs(state))) {
         r.headers_mut().append(header::SET_COOKIE, v);
@@ -71,7 +92,11 @@ fn login_page(state: &AppState, lang: &'static str, next: String, username: Stri
 }
 
 /// GET /login
-pub async fn show(State(s): State<AppState>, PreLang(lang): PreLang, Query(q): Query<NextQuery>) -> Response {
+pub async fn show(
+    State(s): State<AppState>,
+    PreLang(lang): PreLang,
+    Query(q): Query<NextQuery>,
+) -> Response {
     login_page(&s, lang, safe_next(q.next.as_deref()), String::new(), None)
 }
 
@@ -82,24 +107,42 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     next: String,
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 /// POST /login
-pub async fn submit(State(s): State<AppState>, PreLang(lang): PreLang, headers: HeaderMap, parts: RequestMeta, Form(f): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(s): State<AppState>,
+    PreLang(lang): PreLang,
+    headers: HeaderMap,
+    parts: RequestMeta,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let next = safe_next(Some(&f.next));
     let expected = cookie(&headers, PRE_CSRF).unwrap_or_default();
-    if expected.is_empty() || expected != f._csrf {
-        return login_page(&s, lang, next, f.username, Some(i18n::t(lang, "login.csrf_failed")));
+    if expected.is_empty() || expected != f.csrf {
+        return login_page(
+            &s,
+            lang,
+            next,
+            f.username,
+            Some(i18n::t(lang, "login.csrf_failed")),
+        );
     }
     match login(&s.app, &f.username, &f.password, SessionKind::Web, &parts.0).await {
         Ok(issued) => {
             let mut r = see_other(&next);
-            if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}={}{}", issued.token, cookie_attrs(&s))) {
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{SESSION_COOKIE}={}{}",
+                issued.token,
+                cookie_attrs(&s)
+            )) {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
-            if let Ok(v) = HeaderValue::from_str(&format!("{PRE_CSRF}=; Max-Age=0{}", cookie_attrs(&s))) {
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("{PRE_CSRF}=; Max-Age=0{}", cookie_attrs(&s)))
+            {
                 r.headers_mut().append(header::SET_COOKIE, v);
             }
             r
@@ -130,20 +173,26 @@ impl FromRequestParts<AppState> for RequestMeta {
 /// A form with only the CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    #[serde(default)]
-    _csrf: String,
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
 }
 
 /// POST /logout
-pub async fn logout(State(s): State<AppState>, user: PageUser, Form(f): Form<CsrfForm>) -> Response {
-    if let Err(r) = check_csrf(&user, &f._csrf) {
+pub async fn logout(
+    State(s): State<AppState>,
+    user: PageUser,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
     if let Err(e) = app_logout(&s.app, &user.token, &user.actor, &user.meta).await {
         return super::error_page(&e, user.lang, &user.meta.request_id);
     }
     let mut r = see_other("/login");
-    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Max-Age=0{}", cookie_attrs(&s))) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Max-Age=0{}", cookie_attrs(&s)))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -153,7 +202,9 @@ pub async fn logout(State(s): State<AppState>, user: PageUser, Form(f): Form<Csr
 pub async fn switch_lang(Path(code): Path<String>, Query(q): Query<NextQuery>) -> Response {
     let lang = i18n::normalize(&code);
     let mut r = see_other(&safe_next(q.next.as_deref()));
-    if let Ok(v) = HeaderValue::from_str(&format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+    )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r.into_response()

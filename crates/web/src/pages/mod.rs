@@ -63,7 +63,11 @@ impl Chrome {
 
     /// The other language's code and label, for the switch.
     pub fn other_lang(&self) -> (&'static str, &'static str) {
-        if self.lang == i18n::EN { ("zh-CN", "中文") } else { ("en", "English") }
+        if self.lang == i18n::EN {
+            ("zh-CN", "中文")
+        } else {
+            ("en", "English")
+        }
     }
 
     /// The `html lang` attribute.
@@ -80,7 +84,9 @@ impl Chrome {
 /// The menu of a role: only what exists for it.
 pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     let mut items: Vec<(&'static str, &'static str)> = vec![("/", "nav.home")];
-    let town_staff = actor.unit_kind.is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
+    let town_staff = actor
+        .unit_kind
+        .is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
     match actor.role {
         Role::Admin => {
             items.push(("/admin/units", "nav.units"));
@@ -108,12 +114,21 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     items.push(("/account", "nav.account"));
     items
         .into_iter()
-        .map(|(href, key)| NavItem { href, label: i18n::t(lang, key), active: href == section })
+        .map(|(href, key)| NavItem {
+            href,
+            label: i18n::t(lang, key),
+            active: href == section,
+        })
         .collect()
 }
 
 /// Builds the chrome of a page for `user`, in section `section`, with a breadcrumb.
-pub fn chrome(user: &PageUser, section: &str, title_key: &str, crumbs: Vec<(String, Option<String>)>) -> Chrome {
+pub fn chrome(
+    user: &PageUser,
+    section: &str,
+    title_key: &str,
+    crumbs: Vec<(String, Option<String>)>,
+) -> Chrome {
     let lang = user.lang;
     let mut all = vec![(i18n::t(lang, "nav.home"), Some("/".to_owned()))];
     all.extend(crumbs);
@@ -184,7 +199,8 @@ pub fn field_errors(e: &AppError, lang: &str) -> Option<BTreeMap<String, String>
         AppError::Invalid(list) => {
             let mut m = BTreeMap::new();
             for f in list {
-                m.entry(f.field.clone()).or_insert_with(|| f.message.get(lang).to_owned());
+                m.entry(f.field.clone())
+                    .or_insert_with(|| f.message.get(lang).to_owned());
             }
             Some(m)
         }
@@ -197,8 +213,15 @@ pub fn check_csrf(user: &PageUser, token: &str) -> Result<(), Response> {
     if !token.is_empty() && token == user.actor.csrf_token {
         Ok(())
     } else {
-        let msg = daiban_app::Msg::new("页面已过期或请求来源不可信，请刷新页面后重试", "The page expired or the request did not come from this site; reload and try again");
-        Err(error_page(&AppError::Forbidden(msg), user.lang, &user.meta.request_id))
+        let msg = daiban_app::Msg::new(
+            "页面已过期或请求来源不可信，请刷新页面后重试",
+            "The page expired or the request did not come from this site; reload and try again",
+        );
+        Err(error_page(
+            &AppError::Forbidden(msg),
+            user.lang,
+            &user.meta.request_id,
+        ))
     }
 }
 
@@ -214,14 +237,23 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(login::logout))
         .route("/lang/{code}", get(login::switch_lang))
         .route("/", get(home::show))
-        .route("/account", get(account::show).post(account::change_password))
+        .route(
+            "/account",
+            get(account::show).post(account::change_password),
+        )
         .route("/admin/units", get(admin::units).post(admin::create_unit))
         .route("/admin/units/new", get(admin::new_unit))
-        .route("/admin/units/{id}", get(admin::edit_unit).post(admin::update_unit))
+        .route(
+            "/admin/units/{id}",
+            get(admin::edit_unit).post(admin::update_unit),
+        )
         .route("/admin/units/{id}/active", post(admin::set_unit_active))
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/new", get(admin::new_user))
-        .route("/admin/users/{id}", get(admin::edit_user).post(admin::update_user))
+        .route(
+            "/admin/users/{id}",
+            get(admin::edit_user).post(admin::update_user),
+        )
         .route("/admin/users/{id}/active", post(admin::set_user_active))
         .route("/admin/users/{id}/password", post(admin::reset_password))
         .route("/audit", get(audit::show))

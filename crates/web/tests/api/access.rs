@@ -7,13 +7,39 @@ use axum::http::{Method, StatusCode};
 async fn an_agent_sees_only_its_own_towns_enterprises() {
     let t = TestApp::new().await;
     let tok = t.token("agent.a").await;
-    let list = t.api(Method::GET, "/api/v1/enterprises", Some(&tok), None).await;
+    let list = t
+        .api(Method::GET, "/api/v1/enterprises", Some(&tok), None)
+        .await;
     assert_eq!(list.status, StatusCode::OK);
-    let ids: Vec<i64> = list.json().as_array().expect("array").iter().map(|e| e["id"].as_i64().expect("id")).collect();
+    let ids: Vec<i64> = list
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| e["id"].as_i64().expect("id"))
+        .collect();
     assert_eq!(ids, vec![t.enterprise_a]);
-    let other = t.api(Method::GET, &format!("/api/v1/enterprises/{}", t.enterprise_b), Some(&tok), None).await;
-    assert_eq!(other.status, StatusCode::NOT_FOUND, "town B's enterprise must look absent to town A's agent");
-    let own = t.api(Method::GET, &format!("/api/v1/enterprises/{}", t.enterprise_a), Some(&tok), None).await;
+    let other = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/enterprises/{}", t.enterprise_b),
+            Some(&tok),
+            None,
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::NOT_FOUND,
+        "town B's enterprise must look absent to town A's agent"
+    );
+    let own = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/enterprises/{}", t.enterprise_a),
+            Some(&tok),
+            None,
+        )
+        .await;
     assert_eq!(own.status, StatusCode::OK);
 }
 
@@ -21,14 +47,28 @@ async fn an_agent_sees_only_its_own_towns_enterprises() {
 async fn an_enterprise_user_cannot_list_other_enterprises() {
     let t = TestApp::new().await;
     let tok = t.token("ent.a").await;
-    let list = t.api(Method::GET, "/api/v1/enterprises", Some(&tok), None).await;
+    let list = t
+        .api(Method::GET, "/api/v1/enterprises", Some(&tok), None)
+        .await;
     assert_eq!(list.json().as_array().map(Vec::len), Some(1));
     assert_eq!(list.json()[0]["id"].as_i64(), Some(t.enterprise_a));
-    let other = t.api(Method::GET, &format!("/api/v1/enterprises/{}", t.enterprise_b), Some(&tok), None).await;
+    let other = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/enterprises/{}", t.enterprise_b),
+            Some(&tok),
+            None,
+        )
+        .await;
     assert_eq!(other.status, StatusCode::NOT_FOUND);
     let users = t.api(Method::GET, "/api/v1/users", Some(&tok), None).await;
     let users = users.json();
-    let names: Vec<&str> = users.as_array().expect("array").iter().filter_map(|u| u["username"].as_str()).collect();
+    let names: Vec<&str> = users
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["username"].as_str())
+        .collect();
     assert_eq!(names, vec!["ent.a"]);
     let units = t.api(Method::GET, "/api/v1/units", Some(&tok), None).await;
     assert_eq!(units.status, StatusCode::FORBIDDEN);
@@ -39,10 +79,18 @@ async fn an_agent_sees_only_accounts_of_its_unit() {
     let t = TestApp::new().await;
     let tok = t.token("agent.a").await;
     let users = t.api(Method::GET, "/api/v1/users", Some(&tok), None).await;
-    let mut names: Vec<String> = users.json().as_array().expect("array").iter().filter_map(|u| u["username"].as_str().map(str::to_owned)).collect();
+    let mut names: Vec<String> = users
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["username"].as_str().map(str::to_owned))
+        .collect();
     names.sort();
     assert_eq!(names, vec!["agent.a".to_owned(), "lead.a".to_owned()]);
-    let b = t.api(Method::GET, "/api/v1/users?q=agent.b", Some(&tok), None).await;
+    let b = t
+        .api(Method::GET, "/api/v1/users?q=agent.b", Some(&tok), None)
+        .await;
     assert_eq!(b.json().as_array().map(Vec::len), Some(0));
 }
 
@@ -50,23 +98,44 @@ async fn an_agent_sees_only_accounts_of_its_unit() {
 async fn a_helper_has_no_enterprise_listing_and_the_coordinator_sees_all() {
     let t = TestApp::new().await;
     let helper = t.token("helper.x").await;
-    assert_eq!(t.api(Method::GET, "/api/v1/enterprises", Some(&helper), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/enterprises", Some(&helper), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let coord = t.token("coord").await;
-    let all = t.api(Method::GET, "/api/v1/enterprises", Some(&coord), None).await;
+    let all = t
+        .api(Method::GET, "/api/v1/enterprises", Some(&coord), None)
+        .await;
     assert_eq!(all.json().as_array().map(Vec::len), Some(2));
 }
 
 #[tokio::test]
 async fn only_the_administrator_manages_units_and_accounts() {
     let t = TestApp::new().await;
-    let body = serde_json::json!({"code": "T-C", "kind": "town", "name": "丙镇", "agency_window": true});
+    let body =
+        serde_json::json!({"code": "T-C", "kind": "town", "name": "丙镇", "agency_window": true});
     for who in ["coord", "agent.a", "auditor", "leader"] {
         let tok = t.token(who).await;
-        let r = t.api(Method::POST, "/api/v1/units", Some(&tok), Some(body.clone())).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} must not create units");
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/units",
+                Some(&tok),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{who} must not create units"
+        );
     }
     let admin = t.token("admin").await;
-    let r = t.api(Method::POST, "/api/v1/units", Some(&admin), Some(body)).await;
+    let r = t
+        .api(Method::POST, "/api/v1/units", Some(&admin), Some(body))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
@@ -74,24 +143,66 @@ async fn only_the_administrator_manages_units_and_accounts() {
 async fn the_administrator_cannot_read_business_data_or_the_audit_log() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
-    assert_eq!(t.api(Method::GET, "/api/v1/audit", Some(&admin), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.api(Method::GET, "/api/v1/enterprises", Some(&admin), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/audit", Some(&admin), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/enterprises", Some(&admin), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let auditor = t.token("auditor").await;
-    assert_eq!(t.api(Method::GET, "/api/v1/audit", Some(&auditor), None).await.status, StatusCode::OK);
-    assert_eq!(t.api(Method::GET, "/api/v1/units", Some(&auditor), None).await.status, StatusCode::OK);
-    assert_eq!(t.api(Method::GET, "/api/v1/users", Some(&auditor), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/audit", Some(&auditor), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/units", Some(&auditor), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/users", Some(&auditor), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
 async fn a_stale_version_is_a_conflict() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
-    let units = t.api(Method::GET, "/api/v1/units?q=T-A", Some(&admin), None).await.json();
+    let units = t
+        .api(Method::GET, "/api/v1/units?q=T-A", Some(&admin), None)
+        .await
+        .json();
     let id = units[0]["id"].as_i64().expect("id");
     let v = units[0]["version"].as_i64().expect("version");
-    let ok = t.api(Method::PATCH, &format!("/api/v1/units/{id}"), Some(&admin), Some(serde_json::json!({"version": v, "phone": "0523-83000000"}))).await;
+    let ok = t
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/units/{id}"),
+            Some(&admin),
+            Some(serde_json::json!({"version": v, "phone": "0523-83000000"})),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
-    let stale = t.api(Method::PATCH, &format!("/api/v1/units/{id}"), Some(&admin), Some(serde_json::json!({"version": v, "phone": "0523-83000001"}))).await;
+    let stale = t
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/units/{id}"),
+            Some(&admin),
+            Some(serde_json::json!({"version": v, "phone": "0523-83000001"})),
+        )
+        .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert_eq!(stale.json()["code"], "version_conflict");
 }
@@ -101,9 +212,24 @@ async fn deactivating_an_account_ends_its_sessions() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
     let agent = t.token("agent.b").await;
-    let users = t.api(Method::GET, "/api/v1/users?q=agent.b", Some(&admin), None).await.json();
+    let users = t
+        .api(Method::GET, "/api/v1/users?q=agent.b", Some(&admin), None)
+        .await
+        .json();
     let id = users[0]["id"].as_i64().expect("id");
-    let r = t.api(Method::POST, &format!("/api/v1/users/{id}/active"), Some(&admin), Some(serde_json::json!({"active": false}))).await;
+    let r = t
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{id}/active"),
+            Some(&admin),
+            Some(serde_json::json!({"active": false})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(t.api(Method::GET, "/api/v1/me", Some(&agent), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        t.api(Method::GET, "/api/v1/me", Some(&agent), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -11,10 +11,25 @@ use daiban_store::sea_orm::ConnectionTrait;
 async fn a_write_appends_an_entry_with_before_and_after() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
-    let created = t.api(Method::POST, "/api/v1/units", Some(&admin), Some(serde_json::json!({"code": "D-QX", "kind": "department", "name": "市气象局"}))).await;
+    let created = t
+        .api(
+            Method::POST,
+            "/api/v1/units",
+            Some(&admin),
+            Some(serde_json::json!({"code": "D-QX", "kind": "department", "name": "市气象局"})),
+        )
+        .await;
     let id = created.json()["id"].as_i64().expect("id");
     let auditor = t.token("auditor").await;
-    let page = t.api(Method::GET, &format!("/api/v1/audit?object_type=unit&object_id={id}"), Some(&auditor), None).await.json();
+    let page = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/audit?object_type=unit&object_id={id}"),
+            Some(&auditor),
+            None,
+        )
+        .await
+        .json();
     assert_eq!(page["total"], 1);
     let e = &page["items"][0];
     assert_eq!(e["action"], "unit.create");
@@ -37,20 +52,34 @@ async fn the_chain_is_intact_after_normal_work() {
 async fn the_database_refuses_to_update_or_delete_audit_entries() {
     let t = TestApp::new().await;
     let db = &t.app.db.conn;
-    assert!(db.execute_unprepared("UPDATE audit_log SET action = 'x' WHERE seq = 1").await.is_err());
-    assert!(db.execute_unprepared("DELETE FROM audit_log WHERE seq = 1").await.is_err());
+    assert!(
+        db.execute_unprepared("UPDATE audit_log SET action = 'x' WHERE seq = 1")
+            .await
+            .is_err()
+    );
+    assert!(
+        db.execute_unprepared("DELETE FROM audit_log WHERE seq = 1")
+            .await
+            .is_err()
+    );
 }
 
 async fn without_triggers(t: &TestApp, sql: &str) {
     let db = &t.app.db.conn;
     match t.app.db.backend {
         Backend::Sqlite => {
-            db.execute_unprepared("DROP TRIGGER audit_log_no_UPDATE").await.expect("drop");
-            db.execute_unprepared("DROP TRIGGER audit_log_no_DELETE").await.expect("drop");
+            db.execute_unprepared("DROP TRIGGER audit_log_no_UPDATE")
+                .await
+                .expect("drop");
+            db.execute_unprepared("DROP TRIGGER audit_log_no_DELETE")
+                .await
+                .expect("drop");
             db.execute_unprepared(sql).await.expect("tamper");
         }
         Backend::Postgres => {
-            db.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only").await.expect("disable");
+            db.execute_unprepared("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+                .await
+                .expect("disable");
             db.execute_unprepared(sql).await.expect("tamper");
         }
     }
@@ -59,15 +88,28 @@ async fn without_triggers(t: &TestApp, sql: &str) {
 #[tokio::test]
 async fn an_altered_entry_is_detected_and_named() {
     let t = TestApp::new().await;
-    without_triggers(&t, "UPDATE audit_log SET after = '{\"name\":\"伪造\"}' WHERE seq = 3").await;
-    assert_eq!(verify(&t.app.db.conn).await.expect("verify"), Verification::Broken { seq: 3, reason: "content does not match its hash (altered)".into() });
+    without_triggers(
+        &t,
+        "UPDATE audit_log SET after = '{\"name\":\"伪造\"}' WHERE seq = 3",
+    )
+    .await;
+    assert_eq!(
+        verify(&t.app.db.conn).await.expect("verify"),
+        Verification::Broken {
+            seq: 3,
+            reason: "content does not match its hash (altered)".into()
+        }
+    );
 }
 
 #[tokio::test]
 async fn a_removed_entry_is_detected() {
     let t = TestApp::new().await;
     without_triggers(&t, "DELETE FROM audit_log WHERE seq = 4").await;
-    assert!(matches!(verify(&t.app.db.conn).await.expect("verify"), Verification::Broken { seq: 4, .. }));
+    assert!(matches!(
+        verify(&t.app.db.conn).await.expect("verify"),
+        Verification::Broken { seq: 4, .. }
+    ));
 }
 
 #[tokio::test]
@@ -75,14 +117,19 @@ async fn a_truncated_tail_is_detected() {
     let t = TestApp::new().await;
     let n = t.count("audit_log").await;
     without_triggers(&t, &format!("DELETE FROM audit_log WHERE seq = {n}")).await;
-    assert!(matches!(verify(&t.app.db.conn).await.expect("verify"), Verification::Broken { .. }));
+    assert!(matches!(
+        verify(&t.app.db.conn).await.expect("verify"),
+        Verification::Broken { .. }
+    ));
 }
 
 #[tokio::test]
 async fn the_auditor_can_verify_through_the_api() {
     let t = TestApp::new().await;
     let auditor = t.token("auditor").await;
-    let r = t.api(Method::GET, "/api/v1/audit/verify", Some(&auditor), None).await;
+    let r = t
+        .api(Method::GET, "/api/v1/audit/verify", Some(&auditor), None)
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["intact"], true);
 }

@@ -7,15 +7,49 @@ use axum::http::{Method, StatusCode, header};
 async fn invalid_unit_gets_field_errors_in_chinese_by_default() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
-    let r = t.api(Method::POST, "/api/v1/units", Some(&admin), Some(serde_json::json!({"code": "甲 镇", "kind": "village", "name": ""}))).await;
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/units",
+            Some(&admin),
+            Some(serde_json::json!({"code": "甲 镇", "kind": "village", "name": ""})),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()), Some("application/problem+json"));
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
     let p = r.json();
     assert_eq!(p["status"], 422);
     assert_eq!(p["code"], "validation_failed");
-    let fields: Vec<(&str, &str)> = p["errors"].as_array().expect("errors").iter().map(|e| (e["field"].as_str().unwrap_or_default(), e["code"].as_str().unwrap_or_default())).collect();
-    assert_eq!(fields, vec![("code", "unit_code"), ("kind", "unit_kind"), ("name", "required")]);
-    assert!(p["errors"][2]["message"].as_str().unwrap_or_default().contains("单位名称"));
+    let fields: Vec<(&str, &str)> = p["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap_or_default(),
+                e["code"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            ("code", "unit_code"),
+            ("kind", "unit_kind"),
+            ("name", "required")
+        ]
+    );
+    assert!(
+        p["errors"][2]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("单位名称")
+    );
 }
 
 #[tokio::test]
@@ -26,9 +60,17 @@ async fn field_errors_come_in_english_on_request() {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let p = r.json();
     assert_eq!(p["detail"], "The input breaks some rules; see errors");
-    let msgs: Vec<&str> = p["errors"].as_array().expect("errors").iter().filter_map(|e| e["message"].as_str()).collect();
+    let msgs: Vec<&str> = p["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .collect();
     assert!(msgs.iter().any(|m| m.contains("at least 8")), "{msgs:?}");
-    assert!(msgs.iter().any(|m| m.contains("username must be 3-32")), "{msgs:?}");
+    assert!(
+        msgs.iter().any(|m| m.contains("username must be 3-32")),
+        "{msgs:?}"
+    );
 }
 
 #[tokio::test]
@@ -39,9 +81,19 @@ async fn a_failed_write_leaves_no_row_and_no_audit_entry() {
     let r = t.api(Method::POST, "/api/v1/users", Some(&admin), Some(serde_json::json!({"username": "new.agent", "name": "新人", "role": "agent", "unit": "NOPE", "password": "daiban2026"}))).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "unit");
-    let dup = t.api(Method::POST, "/api/v1/units", Some(&admin), Some(serde_json::json!({"code": "T-A", "kind": "town", "name": "重复"}))).await;
+    let dup = t
+        .api(
+            Method::POST,
+            "/api/v1/units",
+            Some(&admin),
+            Some(serde_json::json!({"code": "T-A", "kind": "town", "name": "重复"})),
+        )
+        .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!((t.count("users").await, t.count("audit_log").await), (users, audit));
+    assert_eq!(
+        (t.count("users").await, t.count("audit_log").await),
+        (users, audit)
+    );
 }
 
 #[tokio::test]
@@ -57,22 +109,38 @@ async fn an_agent_role_requires_a_town_unit() {
 async fn malformed_json_and_unknown_routes_are_problems_not_500s() {
     let t = TestApp::new().await;
     let admin = t.token("admin").await;
-    let req = axum::http::Request::post("/api/v1/units").header(header::AUTHORIZATION, format!("Bearer {admin}")).header(header::CONTENT_TYPE, "application/json").body(axum::body::Body::from("{not json")).expect("req");
+    let req = axum::http::Request::post("/api/v1/units")
+        .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from("{not json"))
+        .expect("req");
     let r = t.send(req).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "body");
-    let r = t.api(Method::GET, "/api/v1/units/abc", Some(&admin), None).await;
+    let r = t
+        .api(Method::GET, "/api/v1/units/abc", Some(&admin), None)
+        .await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    let r = t.api(Method::GET, "/api/v1/nothing-here", Some(&admin), None).await;
+    let r = t
+        .api(Method::GET, "/api/v1/nothing-here", Some(&admin), None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["code"], "not_found");
-    let r = t.api(Method::GET, "/api/v1/audit?page=-1", Some(&admin), None).await;
+    let r = t
+        .api(Method::GET, "/api/v1/audit?page=-1", Some(&admin), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
 async fn probes_answer() {
     let t = TestApp::new().await;
-    assert_eq!(t.api(Method::GET, "/healthz", None, None).await.status, StatusCode::OK);
-    assert_eq!(t.api(Method::GET, "/readyz", None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        t.api(Method::GET, "/healthz", None, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.api(Method::GET, "/readyz", None, None).await.status,
+        StatusCode::OK
+    );
 }

@@ -43,14 +43,27 @@ impl Resp {
 
 async fn database_url() -> (String, Option<tempfile::TempDir>) {
     if let Ok(admin) = std::env::var("DAIBAN_TEST_POSTGRES_URL") {
-        let conn = Database::connect(&admin).await.expect("connect to PostgreSQL");
-        let name = format!("daiban_test_{}", daiban_app::auth::random_token().get(..16).unwrap_or("x"));
-        conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+        let conn = Database::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        let name = format!(
+            "daiban_test_{}",
+            daiban_app::auth::random_token().get(..16).unwrap_or("x")
+        );
+        conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create database");
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_owned();
         (format!("{base}/{name}"), None)
     } else {
         let dir = tempfile::tempdir().expect("tempdir");
-        (format!("sqlite://{}", dir.path().join("t.db").display()), Some(dir))
+        (
+            format!("sqlite://{}", dir.path().join("t.db").display()),
+            Some(dir),
+        )
     }
 }
 
@@ -58,17 +71,68 @@ impl TestApp {
     pub async fn new() -> Self {
         let (url, dir) = database_url().await;
         let db = daiban_store::connect(&url, 4).await.expect("connect");
-        daiban_store::migration::migrate(&db).await.expect("migrate");
-        let clock = Arc::new(FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).single().expect("time")));
+        daiban_store::migration::migrate(&db)
+            .await
+            .expect("migrate");
+        let clock = Arc::new(FixedClock::new(
+            chrono::Utc
+                .with_ymd_and_hms(2026, 11, 27, 2, 0, 0)
+                .single()
+                .expect("time"),
+        ));
         let app = App::new(db, clock.clone(), AuthPolicy::default());
         let who = ActorRef::system();
         let meta = Meta::cli();
-        for (code, kind, name) in [("BUREAU", "bureau", "兴化市行政审批局"), ("T-A", "town", "甲镇"), ("T-B", "town", "乙镇"), ("D-X", "department", "市住房和城乡建设局")] {
-            create_unit(&app, &who, &UnitInput { code: code.into(), kind: kind.into(), name: name.into(), agency_window: true, ..UnitInput::default() }, &meta).await.expect("unit");
+        for (code, kind, name) in [
+            ("BUREAU", "bureau", "兴化市行政审批局"),
+            ("T-A", "town", "甲镇"),
+            ("T-B", "town", "乙镇"),
+            ("D-X", "department", "市住房和城乡建设局"),
+        ] {
+            create_unit(
+                &app,
+                &who,
+                &UnitInput {
+                    code: code.into(),
+                    kind: kind.into(),
+                    name: name.into(),
+                    agency_window: true,
+                    ..UnitInput::default()
+                },
+                &meta,
+            )
+            .await
+            .expect("unit");
         }
-        let ea = create_enterprise(&app, &who, &EnterpriseInput { uscc: "91350100M000100Y43".into(), name: "甲镇不锈钢有限公司".into(), unit: "T-A".into(), ..EnterpriseInput::default() }, &meta).await.expect("enterprise a");
-        let eb = create_enterprise(&app, &who, &EnterpriseInput { uscc: "9132128100000000A0".into(), name: "乙镇食品有限公司".into(), unit: "T-B".into(), ..EnterpriseInput::default() }, &meta).await.expect("enterprise b");
-        let hash = daiban_app::auth::hash_password(PASSWORD).await.expect("hash");
+        let ea = create_enterprise(
+            &app,
+            &who,
+            &EnterpriseInput {
+                uscc: "91350100M000100Y43".into(),
+                name: "甲镇不锈钢有限公司".into(),
+                unit: "T-A".into(),
+                ..EnterpriseInput::default()
+            },
+            &meta,
+        )
+        .await
+        .expect("enterprise a");
+        let eb = create_enterprise(
+            &app,
+            &who,
+            &EnterpriseInput {
+                uscc: "9132128100000000A0".into(),
+                name: "乙镇食品有限公司".into(),
+                unit: "T-B".into(),
+                ..EnterpriseInput::default()
+            },
+            &meta,
+        )
+        .await
+        .expect("enterprise b");
+        let hash = daiban_app::auth::hash_password(PASSWORD)
+            .await
+            .expect("hash");
         let staff: [(&str, &str, &str); 8] = [
             ("admin", "admin", "BUREAU"),
             ("auditor", "auditor", "BUREAU"),
@@ -80,15 +144,58 @@ impl TestApp {
             ("helper.x", "helper", "D-X"),
         ];
         for (u, role, unit) in staff {
-            let input = UserInput { username: u.into(), name: format!("测试{u}"), role: role.into(), unit: unit.into(), ..UserInput::default() };
-            create_with_hash(&app, &who, &input, u, hash.clone(), Checks::default(), &meta).await.expect("user");
+            let input = UserInput {
+                username: u.into(),
+                name: format!("测试{u}"),
+                role: role.into(),
+                unit: unit.into(),
+                ..UserInput::default()
+            };
+            create_with_hash(
+                &app,
+                &who,
+                &input,
+                u,
+                hash.clone(),
+                Checks::default(),
+                &meta,
+            )
+            .await
+            .expect("user");
         }
         for (u, e) in [("ent.a", ea.id), ("ent.b", eb.id)] {
-            let input = UserInput { username: u.into(), name: format!("企业{u}"), role: "enterprise".into(), enterprise_id: Some(e), ..UserInput::default() };
-            create_with_hash(&app, &who, &input, u, hash.clone(), Checks::default(), &meta).await.expect("enterprise user");
+            let input = UserInput {
+                username: u.into(),
+                name: format!("企业{u}"),
+                role: "enterprise".into(),
+                enterprise_id: Some(e),
+                ..UserInput::default()
+            };
+            create_with_hash(
+                &app,
+                &who,
+                &input,
+                u,
+                hash.clone(),
+                Checks::default(),
+                &meta,
+            )
+            .await
+            .expect("enterprise user");
         }
-        let state = AppState { app: app.clone(), web: Arc::new(WebSettings::default()), demo: false };
-        Self { router: daiban_web::router(state), app, clock, enterprise_a: ea.id, enterprise_b: eb.id, _dir: dir }
+        let state = AppState {
+            app: app.clone(),
+            web: Arc::new(WebSettings::default()),
+            demo: false,
+        };
+        Self {
+            router: daiban_web::router(state),
+            app,
+            clock,
+            enterprise_a: ea.id,
+            enterprise_b: eb.id,
+            _dir: dir,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
@@ -96,14 +203,31 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
-    pub async fn api(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         self.api_lang(method, path, token, body, None).await
     }
 
-    pub async fn api_lang(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>, lang: Option<&str>) -> Resp {
+    pub async fn api_lang(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        lang: Option<&str>,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
@@ -112,52 +236,96 @@ impl TestApp {
             b = b.header(header::ACCEPT_LANGUAGE, l);
         }
         let req = match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string())),
             None => b.body(Body::empty()),
         };
         self.send(req.expect("request")).await
     }
 
     pub async fn token(&self, username: &str) -> String {
-        let r = self.api(Method::POST, "/api/v1/auth/token", None, Some(serde_json::json!({"username": username, "password": PASSWORD}))).await;
+        let r = self
+            .api(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(serde_json::json!({"username": username, "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text);
         r.json()["token"].as_str().expect("token").to_owned()
     }
 
     /// Logs in through the login page; returns the session cookie.
     pub async fn page_login(&self, username: &str) -> String {
-        let r = self.send(Request::get("/login").body(Body::empty()).expect("req")).await;
+        let r = self
+            .send(Request::get("/login").body(Body::empty()).expect("req"))
+            .await;
         let pre = set_cookie(&r, "daiban_login_csrf").expect("login csrf cookie");
         let body = format!("username={username}&password={PASSWORD}&next=%2F&_csrf={pre}");
-        let req = Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, format!("daiban_login_csrf={pre}")).body(Body::from(body)).expect("req");
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("daiban_login_csrf={pre}"))
+            .body(Body::from(body))
+            .expect("req");
         let r = self.send(req).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "page login {username}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "page login {username}: {}",
+            r.text
+        );
         set_cookie(&r, "daiban_session").expect("session cookie")
     }
 
     pub async fn page(&self, path: &str, session: &str) -> Resp {
-        self.send(Request::get(path).header(header::COOKIE, format!("daiban_session={session}")).body(Body::empty()).expect("req")).await
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, format!("daiban_session={session}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await
     }
 
     pub async fn post_form(&self, path: &str, session: &str, body: &str) -> Resp {
-        let req = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, format!("daiban_session={session}")).body(Body::from(body.to_owned())).expect("req");
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("daiban_session={session}"))
+            .body(Body::from(body.to_owned()))
+            .expect("req");
         self.send(req).await
     }
 
     pub async fn count(&self, table: &str) -> i64 {
         use daiban_store::sea_orm::Statement;
         let backend = self.app.db.db_backend();
-        let row = self.app.db.conn.query_one_raw(Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}"))).await.expect("count").expect("row");
+        let row = self
+            .app
+            .db
+            .conn
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .expect("count")
+            .expect("row");
         row.try_get::<i64>("", "n").expect("n")
     }
 }
 
 pub fn set_cookie(r: &Resp, name: &str) -> Option<String> {
-    r.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-        let first = v.split(';').next()?;
-        let (k, val) = first.split_once('=')?;
-        (k == name && !val.is_empty()).then(|| val.to_owned())
-    })
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let first = v.split(';').next()?;
+            let (k, val) = first.split_once('=')?;
+            (k == name && !val.is_empty()).then(|| val.to_owned())
+        })
 }
 
 /// The CSRF token embedded in a page's forms.

@@ -1,5 +1,10 @@
 //! The API and page suite: one binary, one fresh database per test (a temporary SQLite file,
 //! or a fresh PostgreSQL database when `DAIBAN_TEST_POSTGRES_URL` is set).
+#![allow(
+    clippy::expect_used,
+    clippy::unwrap_used,
+    reason = "a test harness fails loudly by design"
+)]
 
 mod helpers;
 

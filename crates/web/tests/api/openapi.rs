@@ -9,7 +9,14 @@ async fn the_document_is_valid_and_complete() {
     let r = t.api(Method::GET, "/api/v1/openapi.json", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
     let doc = r.json();
-    assert!(doc["openapi"].as_str().unwrap_or_default().starts_with("3.1"), "{}", doc["openapi"]);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
     let paths = doc["paths"].as_object().expect("paths");
     let expected = [
         ("/api/v1/auth/token", vec!["post", "delete"]),
@@ -26,13 +33,23 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/audit", vec!["get"]),
         ("/api/v1/audit/verify", vec!["get"]),
     ];
-    assert_eq!(paths.len(), expected.len(), "documented paths: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(
+        paths.len(),
+        expected.len(),
+        "documented paths: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
     for (path, methods) in expected {
-        let item = paths.get(path).unwrap_or_else(|| panic!("{path} is not documented"));
+        let item = paths
+            .get(path)
+            .unwrap_or_else(|| panic!("{path} is not documented"));
         for m in methods {
             let op = &item[m];
             assert!(op.is_object(), "{m} {path} is not documented");
-            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{m} {path} has no responses");
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{m} {path} has no responses"
+            );
         }
     }
     // Every documented route answers (not 404/405) — the document describes what is served.
@@ -41,8 +58,20 @@ async fn the_document_is_valid_and_complete() {
         let concrete = path.replace("{id}", "1");
         for m in paths[path].as_object().expect("item").keys() {
             let method: Method = m.to_uppercase().parse().expect("method");
-            let r = t.api(method.clone(), &concrete, Some(&admin), Some(serde_json::json!({}))).await;
-            assert!(r.status != StatusCode::METHOD_NOT_ALLOWED && !(r.status == StatusCode::NOT_FOUND && r.json()["detail"] == "接口不存在"), "{method} {concrete} is documented but not served: {}", r.status);
+            let r = t
+                .api(
+                    method.clone(),
+                    &concrete,
+                    Some(&admin),
+                    Some(serde_json::json!({})),
+                )
+                .await;
+            assert!(
+                r.status != StatusCode::METHOD_NOT_ALLOWED
+                    && !(r.status == StatusCode::NOT_FOUND && r.json()["detail"] == "接口不存在"),
+                "{method} {concrete} is documented but not served: {}",
+                r.status
+            );
         }
     }
 }
@@ -52,5 +81,9 @@ async fn swagger_ui_is_served_from_the_binary() {
     let t = TestApp::new().await;
     let r = t.api(Method::GET, "/api/docs/", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.text.contains("swagger"), "{}", &r.text[..r.text.len().min(200)]);
+    assert!(
+        r.text.contains("swagger"),
+        "{}",
+        &r.text[..r.text.len().min(200)]
+    );
 }

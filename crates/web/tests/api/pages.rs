@@ -6,7 +6,16 @@ use axum::http::StatusCode;
 #[tokio::test]
 async fn every_role_gets_its_home_page_in_chinese() {
     let t = TestApp::new().await;
-    for (user, menu) in [("admin", "单位管理"), ("auditor", "审计日志"), ("coord", "单位通讯录"), ("leader", "岗位设置与人员到位"), ("agent.a", "甲镇"), ("lead.a", "本单位人员"), ("helper.x", "市住房和城乡建设局"), ("ent.a", "甲镇不锈钢有限公司")] {
+    for (user, menu) in [
+        ("admin", "单位管理"),
+        ("auditor", "审计日志"),
+        ("coord", "单位通讯录"),
+        ("leader", "岗位设置与人员到位"),
+        ("agent.a", "甲镇"),
+        ("lead.a", "本单位人员"),
+        ("helper.x", "市住房和城乡建设局"),
+        ("ent.a", "甲镇不锈钢有限公司"),
+    ] {
         let s = t.page_login(user).await;
         let r = t.page("/", &s).await;
         assert_eq!(r.status, StatusCode::OK, "{user}");
@@ -19,13 +28,27 @@ async fn every_role_gets_its_home_page_in_chinese() {
 #[tokio::test]
 async fn menus_link_only_to_pages_that_answer() {
     let t = TestApp::new().await;
-    for user in ["admin", "auditor", "coord", "leader", "agent.a", "lead.a", "helper.x", "ent.a"] {
+    for user in [
+        "admin", "auditor", "coord", "leader", "agent.a", "lead.a", "helper.x", "ent.a",
+    ] {
         let s = t.page_login(user).await;
         let home = t.page("/", &s).await.text;
-        let nav = home.split("<nav class=\"side\"").nth(1).and_then(|x| x.split("</nav>").next()).expect("menu");
-        for href in nav.split("href=\"").skip(1).filter_map(|x| x.split('"').next()) {
+        let nav = home
+            .split("<nav class=\"side\"")
+            .nth(1)
+            .and_then(|x| x.split("</nav>").next())
+            .expect("menu");
+        for href in nav
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|x| x.split('"').next())
+        {
             let r = t.page(href, &s).await;
-            assert!(r.status == StatusCode::OK || r.status == StatusCode::SEE_OTHER, "{user}: {href} answered {}", r.status);
+            assert!(
+                r.status == StatusCode::OK || r.status == StatusCode::SEE_OTHER,
+                "{user}: {href} answered {}",
+                r.status
+            );
         }
     }
 }
@@ -34,10 +57,21 @@ async fn menus_link_only_to_pages_that_answer() {
 async fn pages_outside_a_role_are_refused() {
     let t = TestApp::new().await;
     let s = t.page_login("agent.a").await;
-    assert_eq!(t.page("/admin/units", &s).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.page("/admin/units", &s).await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(t.page("/audit", &s).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(t.page(&format!("/enterprises/{}", t.enterprise_b), &s).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.page("/no-such-page", &s).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.page(&format!("/enterprises/{}", t.enterprise_b), &s)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.page("/no-such-page", &s).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -45,13 +79,31 @@ async fn a_form_post_without_the_csrf_token_is_refused() {
     let t = TestApp::new().await;
     let s = t.page_login("admin").await;
     let before = t.count("units").await;
-    let r = t.post_form("/admin/units", &s, "code=T-C&kind=town&name=%E4%B8%99%E9%95%87").await;
+    let r = t
+        .post_form(
+            "/admin/units",
+            &s,
+            "code=T-C&kind=town&name=%E4%B8%99%E9%95%87",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = t.post_form("/admin/units", &s, "code=T-C&kind=town&name=%E4%B8%99%E9%95%87&_csrf=wrong").await;
+    let r = t
+        .post_form(
+            "/admin/units",
+            &s,
+            "code=T-C&kind=town&name=%E4%B8%99%E9%95%87&_csrf=wrong",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(t.count("units").await, before);
     let csrf = csrf_of(&t.page("/admin/units/new", &s).await.text);
-    let r = t.post_form("/admin/units", &s, &format!("code=T-C&kind=town&name=%E4%B8%99%E9%95%87&agency_window=on&_csrf={csrf}")).await;
+    let r = t
+        .post_form(
+            "/admin/units",
+            &s,
+            &format!("code=T-C&kind=town&name=%E4%B8%99%E9%95%87&agency_window=on&_csrf={csrf}"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(t.count("units").await, before + 1);
 }
@@ -59,7 +111,12 @@ async fn a_form_post_without_the_csrf_token_is_refused() {
 #[tokio::test]
 async fn the_login_form_needs_its_csrf_cookie() {
     let t = TestApp::new().await;
-    let req = axum::http::Request::post("/login").header("content-type", "application/x-www-form-urlencoded").body(axum::body::Body::from("username=admin&password=daiban2026&_csrf=abc")).expect("req");
+    let req = axum::http::Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(
+            "username=admin&password=daiban2026&_csrf=abc",
+        ))
+        .expect("req");
     let r = t.send(req).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("登录页面已过期"));
@@ -71,7 +128,13 @@ async fn a_form_with_bad_input_shows_the_messages_in_the_form() {
     let t = TestApp::new().await;
     let s = t.page_login("admin").await;
     let csrf = csrf_of(&t.page("/admin/users/new", &s).await.text);
-    let r = t.post_form("/admin/users", &s, &format!("username=AB&name=&role=agent&unit=T-A&password=abc&_csrf={csrf}")).await;
+    let r = t
+        .post_form(
+            "/admin/users",
+            &s,
+            &format!("username=AB&name=&role=agent&unit=T-A&password=abc&_csrf={csrf}"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text.contains("用户名须为 3–32 位"), "username rule shown");
     assert!(r.text.contains("姓名不能为空"));
@@ -82,7 +145,10 @@ async fn a_form_with_bad_input_shows_the_messages_in_the_form() {
 async fn the_language_switch_turns_pages_english() {
     let t = TestApp::new().await;
     let s = t.page_login("coord").await;
-    let req = axum::http::Request::get("/").header("cookie", format!("daiban_session={s}; lang=en")).body(axum::body::Body::empty()).expect("req");
+    let req = axum::http::Request::get("/")
+        .header("cookie", format!("daiban_session={s}; lang=en"))
+        .body(axum::body::Body::empty())
+        .expect("req");
     let r = t.send(req).await;
     assert!(r.text.contains("Workbench"));
     assert!(r.text.contains("lang=\"en\""));

@@ -1,0 +1,113 @@
+// Logs in as every role, opens each menu page, saves screenshots (desktop and phone), and fails
+// on any 5xx response, an untranslated i18n key, or a character the fonts cannot draw.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const BASE = process.env.DAIBAN_URL;
+const ROLES = ['ent.demo', 'dainan.agent1', 'fgw.helper', 'dainan.leader', 'bureau.coord1', 'city.leader', 'sys.admin', 'sys.auditor'];
+const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common'];
+const keyPattern = new RegExp(`\\b(${KEY_PREFIXES.join('|')})\\.[a-z_0-9]+\\b`);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let failures = 0;
+let passed = 0;
+function check(name, fn) {
+  return fn().then(() => { passed++; console.log(`ok   ${name}`); }, (e) => { failures++; console.log(`FAIL ${name}: ${e.message}`); });
+}
+
+async function missingGlyphs(page) {
+  return page.evaluate(() => {
+    const text = document.body.innerText;
+    const chars = [...new Set([...text].filter((c) => c.charCodeAt(0) > 0x2e80))];
+    const font = getComputedStyle(document.body).fontFamily;
+    const draw = (ch) => {
+      const c = document.createElement('canvas');
+      c.width = 40; c.height = 40;
+      const g = c.getContext('2d');
+      g.font = `28px ${font}`;
+      g.fillText(ch, 4, 30);
+      return c.toDataURL();
+    };
+    const tofu = draw('\uE000');
+    return chars.filter((ch) => draw(ch) === tofu);
+  });
+}
+
+for (const [vw, tag] of [[{ width: 1280, height: 860 }, 'desktop'], [{ width: 390, height: 844 }, 'phone']]) {
+  for (const user of ROLES) {
+    await check(`${user} (${tag})`, async () => {
+      const ctx = await browser.newContext({ viewport: vw, locale: 'zh-CN' });
+      const page = await ctx.newPage();
+      const errors = [];
+      page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+      await page.goto(`${BASE}/login`);
+      assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+      await page.getByLabel('用户名').fill(user);
+      await page.getByLabel('密码').fill('daiban2026');
+      await page.getByRole('button', { name: '登录' }).click();
+      await page.waitForURL(`${BASE}/`);
+      await page.screenshot({ path: `artifacts/${tag}-${user}-home.png`, fullPage: true });
+      const links = await page.locator('nav.side a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      assert.ok(links.length >= 2, 'menu has entries');
+      for (const href of links) {
+        const resp = await page.goto(`${BASE}${href}`);
+        assert.ok(resp.status() < 400, `${href} answered ${resp.status()}`);
+        // Codes shown as data (audit actions such as unit.create) are in <code>/<pre>: skip them.
+        const body = await page.evaluate(() => { const b = document.body.cloneNode(true); b.querySelectorAll('code, pre').forEach((e) => e.remove()); return b.innerText; });
+        const m = body.match(keyPattern);
+        assert.equal(m, null, `untranslated key on ${href}: ${m && m[0]}`);
+        const missing = await missingGlyphs(page);
+        assert.deepEqual(missing, [], `characters without a glyph on ${href}`);
+        if (tag === 'desktop') await page.screenshot({ path: `artifacts/${tag}-${user}${href.replaceAll('/', '_')}.png`, fullPage: true });
+      }
+      // The English toggle.
+      await page.goto(`${BASE}/`);
+      await page.locator('header a.lang').click();
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+      const body = await page.evaluate(() => { const b = document.body.cloneNode(true); b.querySelectorAll('code, pre').forEach((e) => e.remove()); return b.innerText; });
+      assert.ok(body.includes('Workbench'), 'English home');
+      assert.equal(body.match(keyPattern), null, 'untranslated key in English');
+      if (tag === 'desktop') await page.screenshot({ path: `artifacts/${tag}-${user}-home-en.png`, fullPage: true });
+      assert.deepEqual(errors, [], 'server errors');
+      await ctx.close();
+    });
+  }
+}
+
+await check('a wrong password shows the message in the form', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('用户名').fill('sys.admin');
+  await page.getByLabel('密码').fill('wrong-password1');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.locator('#login-error').waitFor();
+  assert.match(await page.locator('#login-error').innerText(), /用户名或密码错误/);
+  await page.close();
+});
+
+await check('the administrator creates a unit through the form, keyboard only', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.keyboard.press('Tab');
+  await page.getByLabel('用户名').fill('sys.admin');
+  await page.getByLabel('密码').fill('daiban2026');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${BASE}/`);
+  await page.goto(`${BASE}/admin/units/new`);
+  await page.getByLabel('单位名称').fill('');
+  await page.getByRole('button', { name: '保存' }).click();
+  assert.match(await page.locator('.field-error').first().innerText(), /不能为空|单位代码/);
+  await page.getByLabel('单位代码').fill('T-E2E');
+  await page.getByLabel('单位名称').fill('测试镇');
+  await page.getByRole('button', { name: '保存' }).click();
+  await page.locator('.flash').waitFor();
+  await page.screenshot({ path: 'artifacts/desktop-admin-unit-created.png', fullPage: true });
+  await page.close();
+});
+
+await browser.close();
+console.log(`\n${passed} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);
