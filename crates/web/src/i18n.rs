@@ -84,10 +84,12 @@ mod tests {
                     }
                     let text = std::fs::read_to_string(&p).unwrap_or_default();
                     for part in text.split("t(\"").skip(1) {
-                        if let Some(k) = part.split('"').next() {
-                            if k.contains('.') && !k.contains(' ') && !k.ends_with('.') {
-                                used.insert(k.to_owned());
-                            }
+                        if let Some(k) = part.split('"').next()
+                            && k.contains('.')
+                            && !k.contains(' ')
+                            && !k.ends_with('.')
+                        {
+                            used.insert(k.to_owned());
                         }
                     }
                 }
