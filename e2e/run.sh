@@ -9,7 +9,7 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquan
 fi
 [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
 cargo build -q -p daiban --manifest-path ../Cargo.toml
-BIN=../target/debug/daiban
+BIN="${CARGO_TARGET_DIR:-../target}/debug/daiban"
 WORK=$(mktemp -d)
 PORT=${DAIBAN_E2E_PORT:-18931}
 "$BIN" serve --demo --database "sqlite://$WORK/e2e.db" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
