@@ -593,6 +593,17 @@ pub async fn edit_user(
     if let Err(r) = admin_only(&user) {
         return r;
     }
+    edit_page(&s, &user, id, q.saved.is_some(), BTreeMap::new()).await
+}
+
+/// The edit form of account `id` as stored, with `errors` (e.g. from a failed password reset).
+async fn edit_page(
+    s: &AppState,
+    user: &PageUser,
+    id: i64,
+    saved: bool,
+    errors: BTreeMap<String, String>,
+) -> Response {
     let db = &s.app.db.conn;
     match users::get(db, &user.actor, id).await {
         Ok(u) => {
@@ -605,6 +616,13 @@ pub async fn edit_user(
             };
             let now = s.app.now().to_rfc3339();
             let locked = u.locked_until.as_deref().is_some_and(|l| l > now.as_str());
+            let st = UserFormState {
+                id: Some(id),
+                version: u.version,
+                active: u.active,
+                locked,
+                saved,
+            };
             let input = UserInput {
                 username: u.username,
                 name: u.name,
@@ -618,20 +636,7 @@ pub async fn edit_user(
                 password: String::new(),
                 locale: u.locale,
             };
-            user_form(
-                &s,
-                &user,
-                UserFormState {
-                    id: Some(id),
-                    version: u.version,
-                    active: u.active,
-                    locked,
-                    saved: q.saved.is_some(),
-                },
-                input,
-                BTreeMap::new(),
-            )
-            .await
+            user_form(s, user, st, input, errors).await
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
@@ -719,38 +724,7 @@ pub async fn reset_password(
                     .into_values()
                     .map(|v| ("reset_password".to_owned(), v))
                     .collect();
-                match users::get(&s.app.db.conn, &user.actor, id).await {
-                    Ok(u) => {
-                        let input = UserInput {
-                            username: u.username,
-                            name: u.name,
-                            role: u.role,
-                            unit: String::new(),
-                            enterprise_id: u.enterprise_id,
-                            cadre: u.cadre.unwrap_or_default(),
-                            title: u.title,
-                            phone: u.phone,
-                            email: u.email,
-                            password: String::new(),
-                            locale: u.locale,
-                        };
-                        user_form(
-                            &s,
-                            &user,
-                            UserFormState {
-                                id: Some(id),
-                                version: u.version,
-                                active: u.active,
-                                locked: false,
-                                saved: false,
-                            },
-                            input,
-                            m,
-                        )
-                        .await
-                    }
-                    Err(e) => error_page(&e, user.lang, &user.meta.request_id),
-                }
+                edit_page(&s, &user, id, false, m).await
             }
             None => error_page(&e, user.lang, &user.meta.request_id),
         },
