@@ -64,6 +64,14 @@ pub struct Change<'a> {
     pub after: Option<serde_json::Value>,
 }
 
+/// The JSON of a view, for an entry's before/after.
+///
+/// # Errors
+/// A view that cannot be serialised (a bug).
+pub fn snapshot<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| crate::AppError::Unexpected(e.into()))
+}
+
 /// Appends one entry to the chain inside the caller's transaction.
 ///
 /// The head row is updated first: on PostgreSQL that row lock orders concurrent appenders, so

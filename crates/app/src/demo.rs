@@ -99,12 +99,16 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
     };
     // One hash for every demo account: they share the published demo password.
     let hash = hash_password(DEMO_PASSWORD).await?;
+    // The whole city in one transaction: an interrupted load leaves an empty database, so the
+    // next `serve --demo` loads it again.
+    let w = app.begin_write().await?;
+    let now = app.now();
     for u in &city.units {
-        units::create_unchecked(app, &who, u, &meta).await?;
+        units::insert(&w.txn, now, &who, u, &meta).await?;
     }
     let mut uscc_to_id = std::collections::BTreeMap::new();
     for e in &city.enterprises {
-        let v = enterprises::create_unchecked(app, &who, e, &meta).await?;
+        let v = enterprises::insert(&w.txn, now, &who, e, &meta).await?;
         uscc_to_id.insert(v.uscc.clone(), v.id);
     }
     for s in &city.staff {
@@ -119,8 +123,9 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
             email: s.email.clone(),
             ..UserInput::default()
         };
-        users::create_with_hash(
-            app,
+        users::insert(
+            &w.txn,
+            now,
             &who,
             &input,
             &s.username,
@@ -139,8 +144,9 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
             phone: eu.phone.clone(),
             ..UserInput::default()
         };
-        users::create_with_hash(
-            app,
+        users::insert(
+            &w.txn,
+            now,
             &who,
             &input,
             &eu.username,
@@ -150,6 +156,7 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
         )
         .await?;
     }
+    w.commit().await?;
     Ok(Loaded::City {
         units: city.units.len(),
         staff: city.staff.len(),

@@ -143,6 +143,24 @@ pub async fn create_unchecked(
     input: &EnterpriseInput,
     meta: &Meta,
 ) -> AppResult<EnterpriseView> {
+    let w = app.begin_write().await?;
+    let view = insert(&w.txn, app.now(), who, input, meta).await?;
+    w.commit().await?;
+    Ok(view)
+}
+
+/// Inserts an enterprise and its audit entry inside the caller's transaction, without a role
+/// check (the demo city loads whole in one transaction).
+///
+/// # Errors
+/// As [`create_unchecked`].
+pub async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &ActorRef,
+    input: &EnterpriseInput,
+    meta: &Meta,
+) -> AppResult<EnterpriseView> {
     let mut checks = Checks::default();
     let uscc = match Uscc::parse(&input.uscc) {
         Ok(u) => u.as_str().to_owned(),
@@ -157,9 +175,7 @@ pub async fn create_unchecked(
         }
     };
     let name = checks.text("name", "企业名称", &input.name, 128);
-    let now = app.now();
-    let w = app.begin_write().await?;
-    let unit = crate::units::find_by_code(&w.txn, &input.unit).await?;
+    let unit = crate::units::find_by_code(txn, &input.unit).await?;
     if unit.is_none() {
         checks.push(FieldError::new(
             "unit",
@@ -171,7 +187,7 @@ pub async fn create_unchecked(
     if !uscc.is_empty()
         && enterprise::Entity::find()
             .filter(enterprise::Column::Uscc.eq(&uscc))
-            .count(&w.txn)
+            .count(txn)
             .await?
             > 0
     {
@@ -202,11 +218,11 @@ pub async fn create_unchecked(
         updated_at: Set(now),
         ..Default::default()
     })
-    .exec_with_returning(&w.txn)
+    .exec_with_returning(txn)
     .await?;
     let view = EnterpriseView::from(m);
     audit::append(
-        &w.txn,
+        txn,
         now,
         who,
         meta,
@@ -215,11 +231,10 @@ pub async fn create_unchecked(
             object_type: "enterprise",
             object_id: view.id.to_string(),
             before: None,
-            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+            after: Some(audit::snapshot(&view)?),
         },
     )
     .await?;
-    w.commit().await?;
     Ok(view)
 }
 

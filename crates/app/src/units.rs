@@ -170,12 +170,31 @@ pub async fn create(
     create_unchecked(app, &actor.into(), input, meta).await
 }
 
-/// Creates a unit on behalf of `who` without a role check (demo loading and CLI bootstrap).
+/// Creates a unit on behalf of `who` without a role check, in its own transaction (CLI
+/// bootstrap, tests).
 ///
 /// # Errors
 /// As [`create`].
 pub async fn create_unchecked(
     app: &App,
+    who: &audit::ActorRef,
+    input: &UnitInput,
+    meta: &Meta,
+) -> AppResult<UnitView> {
+    let w = app.begin_write().await?;
+    let view = insert(&w.txn, app.now(), who, input, meta).await?;
+    w.commit().await?;
+    Ok(view)
+}
+
+/// Inserts a unit and its audit entry inside the caller's transaction, without a role check
+/// (the demo city loads whole in one transaction).
+///
+/// # Errors
+/// As [`create`].
+pub async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
     who: &audit::ActorRef,
     input: &UnitInput,
     meta: &Meta,
@@ -205,11 +224,9 @@ pub async fn create_unchecked(
     let (Some(code), Some(kind)) = (code, kind) else {
         return Err(AppError::Invalid(vec![]));
     };
-    let now = app.now();
-    let w = app.begin_write().await?;
     if unit::Entity::find()
         .filter(unit::Column::Code.eq(code.as_str()))
-        .count(&w.txn)
+        .count(txn)
         .await?
         > 0
     {
@@ -235,11 +252,11 @@ pub async fn create_unchecked(
         updated_at: Set(now),
         ..Default::default()
     })
-    .exec_with_returning(&w.txn)
+    .exec_with_returning(txn)
     .await?;
     let view = UnitView::from(m);
     audit::append(
-        &w.txn,
+        txn,
         now,
         who,
         meta,
@@ -248,11 +265,10 @@ pub async fn create_unchecked(
             object_type: "unit",
             object_id: view.id.to_string(),
             before: None,
-            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+            after: Some(audit::snapshot(&view)?),
         },
     )
     .await?;
-    w.commit().await?;
     Ok(view)
 }
 
@@ -321,8 +337,8 @@ pub async fn update(
             action: "unit.update",
             object_type: "unit",
             object_id: id.to_string(),
-            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-            after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+            before: Some(audit::snapshot(&before)?),
+            after: Some(audit::snapshot(&after)?),
         },
     )
     .await?;
@@ -403,6 +419,22 @@ pub async fn set_active(
     .await?;
     w.commit().await?;
     Ok(after)
+}
+
+/// Every unit's name by id, for labelling lists in one query. Unit names are directory data,
+/// readable by every role that lists accounts.
+///
+/// # Errors
+/// Database failure.
+pub async fn names<C: ConnectionTrait>(
+    db: &C,
+) -> AppResult<std::collections::BTreeMap<i64, String>> {
+    Ok(unit::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
 }
 
 /// Finds a unit by code (CLI, demo).

@@ -4,7 +4,7 @@ use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, ActorRef, Change};
 use crate::auth::{check_new_password, hash_password, revoke_all};
-use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
+use crate::error::{AppError, AppResult, Checks, FieldError, forbidden, version_conflict};
 use daiban_domain::role::Role;
 use daiban_domain::staff::CadreCategory;
 use daiban_domain::unit::UnitKind;
@@ -43,8 +43,8 @@ pub struct UserView {
     pub locale: String,
     /// Active or deactivated.
     pub active: bool,
-    /// Locked after failed logins (until when, RFC 3339).
-    pub locked_until: Option<String>,
+    /// Locked after failed logins until then (UTC); may lie in the past.
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
     /// Optimistic-concurrency version.
     pub version: i32,
 }
@@ -64,7 +64,7 @@ impl From<user::Model> for UserView {
             email: m.email,
             locale: m.locale,
             active: m.active,
-            locked_until: m.locked_until.map(|t| t.to_rfc3339()),
+            locked_until: m.locked_until,
             version: m.version,
         }
     }
@@ -363,15 +363,38 @@ pub async fn create_with_hash(
     input: &UserInput,
     username: &str,
     hash: String,
+    checks: Checks,
+    meta: &Meta,
+) -> AppResult<UserView> {
+    let w = app.begin_write().await?;
+    let view = insert(&w.txn, app.now(), who, input, username, hash, checks, meta).await?;
+    w.commit().await?;
+    Ok(view)
+}
+
+/// Inserts an account and its audit entry inside the caller's transaction, without a role
+/// check (the demo city loads whole in one transaction).
+///
+/// # Errors
+/// As [`create`].
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the account's parts plus the transaction context"
+)]
+pub async fn insert<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    who: &ActorRef,
+    input: &UserInput,
+    username: &str,
+    hash: String,
     mut checks: Checks,
     meta: &Meta,
 ) -> AppResult<UserView> {
-    let now = app.now();
-    let w = app.begin_write().await?;
-    let c = check(&w.txn, input, &mut checks).await?;
+    let c = check(txn, input, &mut checks).await?;
     if user::Entity::find()
         .filter(user::Column::Username.eq(username))
-        .count(&w.txn)
+        .count(txn)
         .await?
         > 0
     {
@@ -407,11 +430,11 @@ pub async fn create_with_hash(
         updated_at: Set(now),
         ..Default::default()
     })
-    .exec_with_returning(&w.txn)
+    .exec_with_returning(txn)
     .await?;
     let view = UserView::from(m);
     audit::append(
-        &w.txn,
+        txn,
         now,
         who,
         meta,
@@ -420,11 +443,10 @@ pub async fn create_with_hash(
             object_type: "user",
             object_id: view.id.to_string(),
             before: None,
-            after: Some(serde_json::to_value(&view).map_err(anyhow::Error::from)?),
+            after: Some(audit::snapshot(&view)?),
         },
     )
     .await?;
-    w.commit().await?;
     Ok(view)
 }
 
@@ -510,8 +532,8 @@ pub async fn update(
             action,
             object_type: "user",
             object_id: id.to_string(),
-            before: Some(serde_json::to_value(&before).map_err(anyhow::Error::from)?),
-            after: Some(serde_json::to_value(&after).map_err(anyhow::Error::from)?),
+            before: Some(audit::snapshot(&before)?),
+            after: Some(audit::snapshot(&after)?),
         },
     )
     .await?;
@@ -739,10 +761,24 @@ pub async fn unit_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult
     })
 }
 
-/// A message for unknown-user errors in the CLI.
-pub fn unknown_unit_msg(code: &str) -> Msg {
-    Msg::new(
-        format!("单位 {code} 不存在"),
-        format!("unit {code} does not exist"),
-    )
+/// Accounts locked right now after failed logins (administrator's home).
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles.
+pub async fn locked<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Vec<UserView>> {
+    if actor.role != Role::Admin {
+        return Err(forbidden());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::LockedUntil.gt(now))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(UserView::from)
+        .collect())
 }

@@ -364,7 +364,7 @@ pub async fn users(
     let db = &s.app.db.conn;
     let r = async {
         let list = users::list(db, &user.actor, &f).await?;
-        staff_rows(db, user.lang, list).await
+        staff_rows(db, user.lang, s.app.now(), list).await
     }
     .await;
     match r {
@@ -614,8 +614,7 @@ async fn edit_page(
                     .unwrap_or_default(),
                 None => String::new(),
             };
-            let now = s.app.now().to_rfc3339();
-            let locked = u.locked_until.as_deref().is_some_and(|l| l > now.as_str());
+            let locked = u.locked_until.is_some_and(|l| l > s.app.now());
             let st = UserFormState {
                 id: Some(id),
                 version: u.version,

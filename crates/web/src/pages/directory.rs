@@ -226,6 +226,8 @@ pub struct StaffRow {
     pub cadre_label: String,
     /// Unit name.
     pub unit_name: String,
+    /// Locked after failed logins right now.
+    pub locked: bool,
 }
 
 #[derive(Template)]
@@ -240,36 +242,27 @@ struct StaffTpl {
 pub async fn staff_rows(
     db: &daiban_app::sea_orm::DatabaseConnection,
     lang: &str,
+    now: chrono::DateTime<chrono::Utc>,
     list: Vec<UserView>,
 ) -> daiban_app::AppResult<Vec<StaffRow>> {
-    let mut names = std::collections::BTreeMap::new();
-    let mut rows = Vec::with_capacity(list.len());
-    for u in list {
-        let unit_name = match u.unit_id {
-            Some(id) => {
-                if let Some(n) = names.get(&id) {
-                    String::clone(n)
-                } else {
-                    let n = users::unit_name(db, Some(id)).await?;
-                    names.insert(id, n.clone());
-                    n
-                }
-            }
-            None => String::new(),
-        };
-        let cadre_label = u
-            .cadre
-            .as_deref()
-            .map(|c| t(lang, &format!("cadre.{c}")))
-            .unwrap_or_default();
-        rows.push(StaffRow {
+    let names = units::names(db).await?;
+    Ok(list
+        .into_iter()
+        .map(|u| StaffRow {
             role_label: t(lang, &format!("role.{}", u.role)),
-            cadre_label,
-            unit_name,
+            cadre_label: u
+                .cadre
+                .as_deref()
+                .map(|c| t(lang, &format!("cadre.{c}")))
+                .unwrap_or_default(),
+            unit_name: u
+                .unit_id
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_default(),
+            locked: u.locked_until.is_some_and(|l| l > now),
             u,
-        });
-    }
-    Ok(rows)
+        })
+        .collect())
 }
 
 /// GET /staff — the accounts within scope (a unit's own staff; the bureau: everyone).
@@ -285,7 +278,7 @@ pub async fn staff(
     };
     let r = async {
         let list = users::list(db, &user.actor, &f).await?;
-        staff_rows(db, user.lang, list).await
+        staff_rows(db, user.lang, s.app.now(), list).await
     }
     .await;
     match r {

@@ -70,11 +70,9 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
                     all.iter().filter(|u| u.kind == k.code()).count(),
                 ));
             }
-            let now = s.app.now().to_rfc3339();
-            t.locked = users::list(db, a, &users::UserFilter::default())
+            t.locked = users::locked(db, a, s.app.now())
                 .await?
                 .into_iter()
-                .filter(|u| u.locked_until.as_deref().is_some_and(|l| l > now.as_str()))
                 .map(|u| (u.name, u.username))
                 .collect();
         }

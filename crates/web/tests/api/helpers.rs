@@ -67,20 +67,28 @@ async fn database_url() -> (String, Option<tempfile::TempDir>) {
     }
 }
 
+/// An application over a fresh, migrated, empty database (the directory must outlive it).
+pub async fn bare_app() -> (App, Arc<FixedClock>, Option<tempfile::TempDir>) {
+    let (url, dir) = database_url().await;
+    let db = daiban_store::connect(&url, 4).await.expect("connect");
+    daiban_store::migration::migrate(&db)
+        .await
+        .expect("migrate");
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 27, 2, 0, 0)
+        .single()
+        .expect("time");
+    let clock = Arc::new(FixedClock::new(start));
+    (
+        App::new(db, clock.clone(), AuthPolicy::default()),
+        clock,
+        dir,
+    )
+}
+
 impl TestApp {
     pub async fn new() -> Self {
-        let (url, dir) = database_url().await;
-        let db = daiban_store::connect(&url, 4).await.expect("connect");
-        daiban_store::migration::migrate(&db)
-            .await
-            .expect("migrate");
-        let clock = Arc::new(FixedClock::new(
-            chrono::Utc
-                .with_ymd_and_hms(2026, 11, 27, 2, 0, 0)
-                .single()
-                .expect("time"),
-        ));
-        let app = App::new(db, clock.clone(), AuthPolicy::default());
+        let (app, clock, dir) = bare_app().await;
         let who = ActorRef::system();
         let meta = Meta::cli();
         for (code, kind, name) in [
