@@ -54,18 +54,22 @@ pub enum ItemType {
     Committed,
     /// 上报件: reported up to a higher level within its limit, then tracked.
     Upward,
+    /// 联办件: handled jointly by several departments under a lead window; concluded within its
+    /// committed number of working days, like a committed item.
+    Joint,
 }
 
 impl ItemType {
     /// Every type.
-    pub const ALL: [Self; 3] = [Self::Immediate, Self::Committed, Self::Upward];
+    pub const ALL: [Self; 4] = [Self::Immediate, Self::Committed, Self::Upward, Self::Joint];
 
-    /// The stable code: `immediate`, `committed`, `upward`.
+    /// The stable code: `immediate`, `committed`, `upward`, `joint`.
     pub const fn code(self) -> &'static str {
         match self {
             Self::Immediate => "immediate",
             Self::Committed => "committed",
             Self::Upward => "upward",
+            Self::Joint => "joint",
         }
     }
 
@@ -80,6 +84,17 @@ impl ItemType {
             Self::Immediate => "即办件",
             Self::Committed => "承诺件",
             Self::Upward => "上报件",
+            Self::Joint => "联办件",
+        }
+    }
+
+    /// The English term.
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::Immediate => "Immediate item",
+            Self::Committed => "Committed item",
+            Self::Upward => "Upward item",
+            Self::Joint => "Joint item",
         }
     }
 }
@@ -400,7 +415,7 @@ pub fn compute(
     let close = input.office_close;
     let limit = match input.item_type {
         ItemType::Immediate => 0,
-        ItemType::Committed | ItemType::Upward => i64::from(input.limit_days),
+        ItemType::Committed | ItemType::Upward | ItemType::Joint => i64::from(input.limit_days),
     };
     let budget = limit
         + input
@@ -566,6 +581,10 @@ mod tests {
             state(&upward, "2026-03-02T12:00:00+08:00").due_date,
             d("2026-03-09")
         );
+        // So do joint items (联办件).
+        let joint = ClockInput::new(ItemType::Joint, 5, t("2026-03-02T10:00:00+08:00"));
+        let s = state(&joint, "2026-03-02T12:00:00+08:00");
+        assert_eq!((s.due_date, s.remaining_days), (d("2026-03-09"), 5));
     }
 
     #[test]
@@ -762,6 +781,11 @@ mod tests {
         for ty in ItemType::ALL {
             assert_eq!(ItemType::from_code(ty.code()), Some(ty));
         }
+        assert_eq!(ItemType::from_code("joint"), Some(ItemType::Joint));
+        assert_eq!(
+            (ItemType::Joint.label_zh(), ItemType::Joint.label_en()),
+            ("联办件", "Joint item")
+        );
         assert_eq!(SuspensionReason::Testing.label_zh(), "检验检测");
     }
 
@@ -970,7 +994,8 @@ mod tests {
         let item = prop_oneof![
             Just(ItemType::Immediate),
             Just(ItemType::Committed),
-            Just(ItemType::Upward)
+            Just(ItemType::Upward),
+            Just(ItemType::Joint)
         ];
         let reason = (0..SuspensionReason::ALL.len()).prop_map(|i| SuspensionReason::ALL[i]);
         let pauses = prop::collection::vec((reason, 0i64..300, 0i64..300), 0..4);
