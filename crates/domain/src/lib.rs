@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod clock;
 pub mod enterprise;
 pub mod password;
+pub mod project;
 pub mod role;
 pub mod staff;
 pub mod unit;
