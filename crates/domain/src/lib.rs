@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod case_item;
 pub mod clock;
 pub mod enterprise;
 pub mod password;
