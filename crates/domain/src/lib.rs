@@ -17,5 +17,6 @@ pub mod mandate;
 pub mod password;
 pub mod project;
 pub mod role;
+pub mod schedule;
 pub mod staff;
 pub mod unit;
