@@ -7,10 +7,17 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod cases;
+pub mod catalog;
 pub mod clock;
 pub mod demo;
 pub mod enterprises;
 pub mod error;
+pub mod materials;
+pub mod monitor;
+pub mod projects;
+pub mod scope;
+pub mod timeline;
 pub mod units;
 pub mod users;
 
@@ -63,6 +70,7 @@ pub struct App {
     pub auth: AuthPolicy,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
+    calendar: Arc<daiban_domain::calendar::Calendar>,
 }
 
 /// A write transaction, holding the SQLite writer slot until it is committed or dropped.
@@ -92,7 +100,15 @@ impl App {
             clock,
             auth,
             write_lock,
+            calendar: Arc::new(
+                daiban_domain::calendar::Calendar::official().expect("the shipped calendar loads"),
+            ),
         }
+    }
+
+    /// The working-day calendar.
+    pub fn calendar(&self) -> Arc<daiban_domain::calendar::Calendar> {
+        self.calendar.clone()
     }
 
     /// Starts a write transaction (queued behind other writers on SQLite).

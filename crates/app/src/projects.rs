@@ -1,0 +1,1389 @@
+//! Projects and their mandates (委托代办).
+//!
+//! An enterprise (or an agent for it) registers a project; a project whose industrial-policy
+//! standing is restricted or eliminated is outside the free service and is declined with a
+//! written explanation the enterprise sees; any other project is served once the enterprise signs
+//! the mandate, which can then be suspended (中止), resumed (续办), concluded (办结) or terminated
+//! (终止). A major project (≥ 5 亿元 or major urban construction) is taken on by a bureau helper
+//! and shown on the bureau's priority board.
+
+use crate::App;
+use crate::actor::{Actor, Meta};
+use crate::audit::{self, Change};
+use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
+use crate::scope::{self, Scope};
+use crate::timeline::{self, Event, Notice, Occurred, Recipient};
+use daiban_domain::mandate::{MandateAction, MandateState, apply_mandate};
+use daiban_domain::project::{
+    Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
+};
+use daiban_domain::role::Role;
+use daiban_store::entity::{enterprise, mandate, project, unit, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+/// Kinds of project (建设性质).
+pub const KINDS: [(&str, &str, &str); 4] = [
+    ("new", "新建", "new build"),
+    ("expansion", "扩建", "expansion"),
+    ("renovation", "技术改造", "technical renovation"),
+    ("relocation", "迁建", "relocation"),
+];
+
+/// A project as clients see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProjectView {
+    /// Id.
+    pub id: i64,
+    /// National project code (项目代码), once issued.
+    pub code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Enterprise id.
+    pub enterprise_id: i64,
+    /// Enterprise name.
+    pub enterprise_name: String,
+    /// Location unit id.
+    pub unit_id: i64,
+    /// Location unit name.
+    pub unit_name: String,
+    /// Total investment in 万元, exact.
+    pub investment_wan: String,
+    /// Industry.
+    pub industry: String,
+    /// Kind code (`new`, `expansion`, `renovation`, `relocation`).
+    pub kind: String,
+    /// Industrial-policy standing code.
+    pub policy_standing: String,
+    /// Flagged as a major urban-construction project.
+    pub major_urban: bool,
+    /// Major project (≥ 50,000 万元 or major urban construction).
+    pub major: bool,
+    /// The bureau helper who takes it on (major projects).
+    pub bureau_helper_id: Option<i64>,
+    /// The bureau helper's name.
+    pub bureau_helper_name: String,
+    /// Stage code.
+    pub stage: String,
+    /// Status code.
+    pub status: String,
+    /// Description.
+    pub description: String,
+    /// Why the free service was declined.
+    pub decline_reason: Option<String>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// Registered at.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+async fn view<C: ConnectionTrait>(db: &C, m: project::Model) -> AppResult<ProjectView> {
+    let ent = enterprise::Entity::find_by_id(m.enterprise_id)
+        .one(db)
+        .await?;
+    let unit = unit::Entity::find_by_id(m.unit_id).one(db).await?;
+    let helper = match m.bureau_helper_id {
+        Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
+        None => None,
+    };
+    Ok(ProjectView {
+        id: m.id,
+        code: m.code,
+        name: m.name,
+        enterprise_id: m.enterprise_id,
+        enterprise_name: ent.map(|e| e.name).unwrap_or_default(),
+        unit_id: m.unit_id,
+        unit_name: unit.map(|u| u.name).unwrap_or_default(),
+        investment_wan: Investment::from_yuan(m.investment_yuan).to_string(),
+        industry: m.industry,
+        kind: m.kind,
+        policy_standing: m.policy_standing,
+        major_urban: m.major_urban,
+        major: m.major,
+        bureau_helper_id: m.bureau_helper_id,
+        bureau_helper_name: helper.unwrap_or_default(),
+        stage: m.stage,
+        status: m.status,
+        description: m.description,
+        decline_reason: m.decline_reason,
+        version: m.version,
+        created_at: m.created_at,
+    })
+}
+
+/// The fields of a new project.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ProjectInput {
+    /// Name.
+    pub name: String,
+    /// National project code, if already issued (24 characters; older codes are kept as typed).
+    #[serde(default)]
+    pub code: String,
+    /// Enterprise id (staff only; an enterprise user registers for itself).
+    #[serde(default)]
+    pub enterprise_id: Option<i64>,
+    /// Location unit code; defaults to the enterprise's unit.
+    #[serde(default)]
+    pub unit: String,
+    /// Total investment in 万元, e.g. `12000` or `3500.5`.
+    pub investment_wan: String,
+    /// Industry.
+    #[serde(default)]
+    pub industry: String,
+    /// Kind code.
+    #[serde(default)]
+    pub kind: String,
+    /// Industrial-policy standing code.
+    pub policy_standing: String,
+    /// Major urban-construction project.
+    #[serde(default)]
+    pub major_urban: bool,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Filters of the project list.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct ProjectFilter {
+    /// Location unit id.
+    pub unit: Option<i64>,
+    /// Stage code.
+    pub stage: Option<String>,
+    /// Status code.
+    pub status: Option<String>,
+    /// Only major projects.
+    pub major: Option<bool>,
+    /// Text in the name or code.
+    pub q: Option<String>,
+    /// Only projects with an overdue (red) open case item, or put them first.
+    pub overdue: Option<bool>,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<u64>,
+    /// Offset.
+    pub offset: Option<u64>,
+}
+
+/// Lists the projects in the caller's scope, newest first; with `overdue`, projects with a red
+/// open item first.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without business data.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &ProjectFilter,
+) -> AppResult<(Vec<ProjectView>, u64)> {
+    let mut q = scope::projects(scope::of(actor)?, project::Entity::find());
+    if let Some(u) = f.unit {
+        q = q.filter(project::Column::UnitId.eq(u));
+    }
+    if let Some(s) = f.stage.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(project::Column::Stage.eq(s));
+    }
+    if let Some(s) = f.status.as_deref().filter(|s| !s.is_empty()) {
+        q = q.filter(project::Column::Status.eq(s));
+    }
+    if f.major == Some(true) {
+        q = q.filter(project::Column::Major.eq(true));
+    }
+    if let Some(s) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        q = q.filter(
+            project::Column::Name
+                .contains(s)
+                .or(project::Column::Code.contains(s)),
+        );
+    }
+    let red = sea_orm::sea_query::Query::select()
+        .column(daiban_store::entity::case_item::Column::ProjectId)
+        .from(daiban_store::entity::case_item::Entity)
+        .and_where(daiban_store::entity::case_item::Column::Warning.eq("red"))
+        .and_where(daiban_store::entity::case_item::Column::State.is_not_in(CLOSED_CASE_STATES))
+        .to_owned();
+    if f.overdue == Some(true) {
+        q = q.filter(project::Column::Id.in_subquery(red));
+    }
+    let total = q.clone().count(db).await?;
+    let rows = q
+        .order_by_desc(project::Column::Id)
+        .limit(Ord::min(f.limit.unwrap_or(50), 500))
+        .offset(f.offset.unwrap_or(0))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(view(db, r).await?);
+    }
+    Ok((out, total))
+}
+
+/// The codes of the concluded case-item states.
+pub const CLOSED_CASE_STATES: [&str; 4] = ["approved", "rejected", "withdrawn", "not_acceptable"];
+
+/// One project within scope.
+///
+/// # Errors
+/// [`AppError::NotFound`] if absent or outside the caller's scope.
+pub async fn get<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResult<ProjectView> {
+    let scope = scope::of(actor).map_err(|_| AppError::NotFound)?;
+    let m = scope::projects(scope, project::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    view(db, m).await
+}
+
+pub(crate) async fn model_in_scope<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<project::Model> {
+    let scope = scope::of(actor).map_err(|_| AppError::NotFound)?;
+    scope::projects(scope, project::Entity::find_by_id(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Whether `actor` acts for the project as its agent side: an agent or leader of its town unit,
+/// or the bureau (coordinators; bureau helpers on major projects).
+pub fn acts_as_agent(actor: &Actor, p: &project::Model) -> bool {
+    match actor.role {
+        Role::Coordinator => true,
+        Role::Agent => actor.unit_id == Some(p.unit_id),
+        Role::Helper => p.major && p.bureau_helper_id == Some(actor.user_id),
+        _ => false,
+    }
+}
+
+fn field(field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> FieldError {
+    FieldError::new(field, code, zh, en)
+}
+
+/// Registers a project. An enterprise user registers for its own enterprise; an agent for an
+/// enterprise of its unit; a coordinator for any. The project starts as requested.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles; [`AppError::Invalid`] naming each broken rule.
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: &ProjectInput,
+    meta: &Meta,
+) -> AppResult<ProjectView> {
+    let w = app.begin_write().await?;
+    let enterprise_id = match actor.role {
+        Role::Enterprise => actor.enterprise_id.ok_or_else(forbidden)?,
+        Role::Agent | Role::Coordinator => input.enterprise_id.ok_or_else(|| {
+            AppError::Invalid(vec![FieldError::required("enterprise_id", "企业")])
+        })?,
+        _ => return Err(forbidden()),
+    };
+    let ent = enterprise::Entity::find_by_id(enterprise_id)
+        .one(&w.txn)
+        .await?
+        .ok_or_else(|| {
+            AppError::Invalid(vec![field(
+                "enterprise_id",
+                "not_found",
+                "企业不存在",
+                "the enterprise does not exist",
+            )])
+        })?;
+    let mut c = Checks::default();
+    let name = c.text("name", "项目名称", &input.name, 200);
+    let code = if input.code.trim().is_empty() {
+        None
+    } else {
+        match ProjectCode::parse(&input.code) {
+            Ok(pc) => Some(pc.as_str().to_owned()),
+            Err(e) => {
+                c.push(field(
+                    "code",
+                    "project_code",
+                    format!("项目代码无效：{}", e.message_zh()),
+                    format!("invalid project code: {e}"),
+                ));
+                None
+            }
+        }
+    };
+    let investment = match Investment::parse_wan(&input.investment_wan) {
+        Ok(i) => Some(i),
+        Err(e) => {
+            c.push(field(
+                "investment_wan",
+                "investment",
+                format!("总投资（万元）无效：{}", e.message_zh()),
+                format!("invalid total investment (10k yuan): {e}"),
+            ));
+            None
+        }
+    };
+    let standing = PolicyStanding::from_code(&input.policy_standing);
+    if standing.is_none() {
+        c.push(field(
+            "policy_standing",
+            "unknown",
+            "请选择产业政策类别（鼓励类、允许类、限制类、淘汰类）",
+            "choose the industrial-policy standing (encouraged, permitted, restricted, eliminated)",
+        ));
+    }
+    let kind = if input.kind.is_empty() {
+        "new"
+    } else {
+        input.kind.as_str()
+    };
+    if !KINDS.iter().any(|k| k.0 == kind) {
+        c.push(field(
+            "kind",
+            "unknown",
+            "建设性质无效",
+            "unknown project kind",
+        ));
+    }
+    let industry = c.optional_text("industry", "所属行业", &input.industry, 100);
+    let description = c.optional_text("description", "项目概况", &input.description, 2000);
+    let unit_id = if input.unit.trim().is_empty() {
+        ent.unit_id
+    } else {
+        match crate::units::find_by_code(&w.txn, input.unit.trim()).await? {
+            Some(u)
+                if u.kind
+                    .parse::<daiban_domain::unit::UnitKind>()
+                    .is_ok_and(|k| k.is_town_unit()) =>
+            {
+                u.id
+            }
+            _ => {
+                c.push(field(
+                    "unit",
+                    "not_town",
+                    "项目所在地须为乡镇、街道或开发区",
+                    "the location must be a town, subdistrict or development zone",
+                ));
+                0
+            }
+        }
+    };
+    if actor.is(Role::Agent) && actor.unit_id != Some(unit_id) {
+        c.push(field(
+            "unit",
+            "outside_unit",
+            "代办员只能登记本辖区的项目",
+            "an agent registers projects of its own unit only",
+        ));
+    }
+    if let Some(code) = &code
+        && project::Entity::find()
+            .filter(project::Column::Code.eq(code))
+            .count(&w.txn)
+            .await?
+            > 0
+    {
+        c.push(field(
+            "code",
+            "duplicate",
+            "该项目代码已登记",
+            "this project code is already registered",
+        ));
+    }
+    c.finish()?;
+    let (Some(investment), Some(standing)) = (investment, standing) else {
+        return Err(AppError::Invalid(Vec::new()));
+    };
+    let now = app.now();
+    let id = project::Entity::insert(project::ActiveModel {
+        code: Set(code),
+        name: Set(name),
+        enterprise_id: Set(enterprise_id),
+        unit_id: Set(unit_id),
+        investment_yuan: Set(investment.yuan()),
+        industry: Set(industry),
+        kind: Set(kind.to_owned()),
+        policy_standing: Set(standing.code().to_owned()),
+        major_urban: Set(input.major_urban),
+        major: Set(is_major(investment, input.major_urban)),
+        bureau_helper_id: Set(None),
+        stage: Set(ProjectStage::Registration.code().to_owned()),
+        status: Set(ProjectStatus::Requested.code().to_owned()),
+        description: Set(description),
+        decline_reason: Set(None),
+        created_by: Set(Some(actor.user_id)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&w.txn)
+    .await?
+    .last_insert_id;
+    let m = project::Entity::find_by_id(id)
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let v = view(&w.txn, m).await?;
+    timeline::record(
+        &w.txn,
+        now,
+        Some(actor),
+        (now, false),
+        "",
+        Event {
+            project_id: id,
+            kind: "project.register",
+            to_state: Some(ProjectStatus::Requested.code()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action: "project.create",
+            object_type: "project",
+            object_id: id.to_string(),
+            before: None,
+            after: Some(audit::snapshot(&v)?),
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(v)
+}
+
+async fn set_status<C: ConnectionTrait>(
+    txn: &C,
+    p: &project::Model,
+    version: i32,
+    status: ProjectStatus,
+    decline_reason: Option<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    let mut u = project::Entity::update_many()
+        .col_expr(project::Column::Status, Expr::value(status.code()))
+        .col_expr(project::Column::Version, Expr::value(version + 1))
+        .col_expr(project::Column::UpdatedAt, Expr::value(now));
+    if let Some(r) = decline_reason {
+        u = u.col_expr(project::Column::DeclineReason, Expr::value(r));
+    }
+    let res = u
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::Version.eq(version))
+        .exec(txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(version_conflict());
+    }
+    Ok(())
+}
+
+/// Declines the free service for a restricted or eliminated project, with the written
+/// explanation the enterprise will read. A project that conforms to the industrial policy cannot
+/// be declined: refusing an eligible request is itself a fault under the evaluation.
+///
+/// # Errors
+/// [`AppError::Forbidden`]; [`AppError::Conflict`] when the project is not awaiting a decision
+/// or was changed; [`AppError::Invalid`] without an explanation or for a conforming project.
+pub async fn decline(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    version: i32,
+    explanation: &str,
+    meta: &Meta,
+) -> AppResult<ProjectView> {
+    let w = app.begin_write().await?;
+    let p = model_in_scope(&w.txn, actor, id).await?;
+    if !acts_as_agent(actor, &p) {
+        return Err(forbidden());
+    }
+    let mut c = Checks::default();
+    let explanation = c.text("explanation", "书面说明", explanation, 2000);
+    let standing = PolicyStanding::from_code(&p.policy_standing);
+    if standing.is_some_and(PolicyStanding::is_served) {
+        c.push(field(
+            "policy_standing",
+            "eligible",
+            "该项目符合产业政策，属于无偿代办范围，不得拒绝代办",
+            "the project conforms to the industrial policy: the free service may not be refused",
+        ));
+    }
+    c.finish()?;
+    if p.status != ProjectStatus::Requested.code() {
+        return Err(not_requested(&p.status));
+    }
+    let now = app.now();
+    set_status(
+        &w.txn,
+        &p,
+        version,
+        ProjectStatus::Declined,
+        Some(explanation.clone()),
+        now,
+    )
+    .await?;
+    finish_project_change(
+        &w.txn,
+        now,
+        actor,
+        meta,
+        &p,
+        "project.decline",
+        Some(ProjectStatus::Declined.code()),
+        &explanation,
+        Msg::new("项目不予代办", "Project declined"),
+        Msg::new(
+            format!("您的项目“{}”不属于无偿代办范围。说明：{explanation}", p.name),
+            format!(
+                "Your project \"{}\" is outside the free agency service. Explanation: {explanation}",
+                p.name
+            ),
+        ),
+    )
+    .await?;
+    let v = view(&w.txn, reload(&w.txn, id).await?).await?;
+    w.commit().await?;
+    Ok(v)
+}
+
+fn not_requested(status: &str) -> AppError {
+    let s = ProjectStatus::from_code(status);
+    AppError::Conflict {
+        code: "project_state",
+        message: Msg::new(
+            format!(
+                "项目当前状态为“{}”，只有待受理的项目可以签订委托或不予代办",
+                s.map_or_else(|| status.to_owned(), |x| x.label_zh().to_owned())
+            ),
+            format!(
+                "the project is {}: only a requested project can be mandated or declined",
+                s.map_or_else(|| status.to_owned(), |x| x.label_en().to_owned())
+            ),
+        ),
+    }
+}
+
+async fn reload<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<project::Model> {
+    project::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one record of one change: all of it is needed"
+)]
+async fn finish_project_change<C: ConnectionTrait>(
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &Actor,
+    meta: &Meta,
+    p: &project::Model,
+    action: &str,
+    to_state: Option<&str>,
+    note: &str,
+    title: Msg,
+    body: Msg,
+) -> AppResult<()> {
+    timeline::record(
+        txn,
+        now,
+        Some(actor),
+        (now, false),
+        "",
+        Event {
+            project_id: p.id,
+            kind: action,
+            from_state: Some(&p.status),
+            to_state,
+            note,
+            ..Default::default()
+        },
+    )
+    .await?;
+    timeline::notify(
+        txn,
+        now,
+        Recipient::Enterprise(p.enterprise_id),
+        &Notice {
+            kind: "progress".into(),
+            title,
+            body,
+            project_id: Some(p.id),
+            case_item_id: None,
+        },
+    )
+    .await?;
+    let after = reload(txn, p.id).await?;
+    audit::append(
+        txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action,
+            object_type: "project",
+            object_id: p.id.to_string(),
+            before: Some(serde_json::json!({"status": p.status, "version": p.version})),
+            after: Some(
+                serde_json::json!({"status": after.status, "version": after.version, "note": note}),
+            ),
+        },
+    )
+    .await
+}
+
+/// A mandate as clients see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MandateView {
+    /// Id.
+    pub id: i64,
+    /// Project id.
+    pub project_id: i64,
+    /// State code.
+    pub state: String,
+    /// What the agents may do.
+    pub scope: String,
+    /// The agents named.
+    pub agents: Vec<MandateAgent>,
+    /// Who signed it.
+    pub signed_by_name: String,
+    /// When.
+    pub signed_at: chrono::DateTime<chrono::Utc>,
+    /// The reason of the last suspension, resumption, conclusion or termination.
+    pub last_reason: String,
+    /// When it was concluded or terminated.
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+}
+
+/// An agent named in a mandate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MandateAgent {
+    /// User id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: String,
+}
+
+/// The mandate of a project, if signed.
+///
+/// # Errors
+/// [`AppError::NotFound`] outside scope.
+pub async fn mandate<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    project_id: i64,
+) -> AppResult<Option<MandateView>> {
+    model_in_scope(db, actor, project_id).await?;
+    let Some(m) = mandate::Entity::find()
+        .filter(mandate::Column::ProjectId.eq(project_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ids: Vec<i64> = serde_json::from_str(&m.agent_ids).map_err(anyhow::Error::from)?;
+    let agents = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| MandateAgent {
+            id: u.id,
+            name: u.name,
+            phone: u.phone,
+        })
+        .collect();
+    let signed_by_name = match m.signed_by {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(Some(MandateView {
+        id: m.id,
+        project_id: m.project_id,
+        state: m.state,
+        scope: m.scope,
+        agents,
+        signed_by_name,
+        signed_at: m.signed_at,
+        last_reason: m.last_reason,
+        closed_at: m.closed_at,
+        version: m.version,
+    }))
+}
+
+/// The mandate to sign.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct MandateInput {
+    /// The project's version the signer saw.
+    pub project_version: i32,
+    /// The agents named (user ids of agents of the project's unit); empty names them all.
+    #[serde(default)]
+    pub agent_ids: Vec<i64>,
+    /// What the agents may do on the enterprise's behalf.
+    pub scope: String,
+    /// The enterprise confirms that the service is voluntary and free of charge.
+    pub free_and_voluntary: bool,
+}
+
+/// The enterprise signs the mandate (委托代办): voluntary and free of charge, naming the agents
+/// and the scope. An agent may record a mandate the enterprise signed on paper. The project
+/// becomes active.
+///
+/// # Errors
+/// [`AppError::Forbidden`]; [`AppError::Conflict`] unless the project is requested;
+/// [`AppError::Invalid`] for an unserved project, a missing scope or confirmation, or agents not
+/// of the project's unit.
+pub async fn sign_mandate(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    input: &MandateInput,
+    meta: &Meta,
+) -> AppResult<MandateView> {
+    let w = app.begin_write().await?;
+    let p = model_in_scope(&w.txn, actor, project_id).await?;
+    if !(actor.is(Role::Enterprise) || acts_as_agent(actor, &p)) {
+        return Err(forbidden());
+    }
+    if p.status != ProjectStatus::Requested.code() {
+        return Err(not_requested(&p.status));
+    }
+    let mut c = Checks::default();
+    let scope_text = c.text("scope", "委托事项范围", &input.scope, 2000);
+    if !input.free_and_voluntary {
+        c.push(field(
+            "free_and_voluntary",
+            "required",
+            "请确认本委托出于自愿且代办服务免费",
+            "confirm that the mandate is voluntary and the service free of charge",
+        ));
+    }
+    if PolicyStanding::from_code(&p.policy_standing).is_some_and(|s| !s.is_served()) {
+        c.push(field(
+            "policy_standing",
+            "not_served",
+            "限制类、淘汰类项目不属于无偿代办范围",
+            "restricted and eliminated projects are outside the free service",
+        ));
+    }
+    let unit_agents: Vec<i64> = user::Entity::find()
+        .filter(user::Column::UnitId.eq(p.unit_id))
+        .filter(user::Column::Role.eq(Role::Agent.code()))
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
+        .all(&w.txn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    let agents = if input.agent_ids.is_empty() {
+        unit_agents.clone()
+    } else {
+        input.agent_ids.clone()
+    };
+    if agents.is_empty() || agents.iter().any(|a| !unit_agents.contains(a)) {
+        c.push(field(
+            "agent_ids",
+            "not_unit_agent",
+            "受托代办员须为项目所在地的在岗代办员",
+            "the agents must be active agents of the project's unit",
+        ));
+    }
+    c.finish()?;
+    let now = app.now();
+    set_status(
+        &w.txn,
+        &p,
+        input.project_version,
+        ProjectStatus::Active,
+        None,
+        now,
+    )
+    .await?;
+    mandate::Entity::insert(mandate::ActiveModel {
+        project_id: Set(p.id),
+        state: Set(MandateState::Active.code().to_owned()),
+        scope: Set(scope_text.clone()),
+        agent_ids: Set(serde_json::to_string(&agents).map_err(anyhow::Error::from)?),
+        signed_by: Set(Some(actor.user_id)),
+        signed_at: Set(now),
+        last_reason: Set(String::new()),
+        closed_at: Set(None),
+        version: Set(1),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&w.txn)
+    .await?;
+    finish_project_change(
+        &w.txn,
+        now,
+        actor,
+        meta,
+        &p,
+        "mandate.sign",
+        Some(ProjectStatus::Active.code()),
+        &scope_text,
+        Msg::new("委托代办已生效", "Mandate in effect"),
+        Msg::new(
+            format!("项目“{}”的委托代办已签订，代办员将全程无偿代办。", p.name),
+            format!(
+                "The mandate for \"{}\" is signed; the agents will carry the approvals free of charge.",
+                p.name
+            ),
+        ),
+    )
+    .await?;
+    let v = mandate(&w.txn, actor, project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    w.commit().await?;
+    Ok(v)
+}
+
+/// Suspends (中止), resumes (续办), concludes (办结) or terminates (终止) a mandate; the project's
+/// status follows.
+///
+/// # Errors
+/// [`AppError::Forbidden`]; [`AppError::Conflict`] for an action the mandate's state does not
+/// allow (the message names the state) or a stale version; [`AppError::Invalid`] without a
+/// reason.
+pub async fn mandate_action(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    action: MandateAction,
+    version: i32,
+    reason: &str,
+    meta: &Meta,
+) -> AppResult<MandateView> {
+    let w = app.begin_write().await?;
+    let p = model_in_scope(&w.txn, actor, project_id).await?;
+    if !(actor.is(Role::Enterprise) || acts_as_agent(actor, &p)) {
+        return Err(forbidden());
+    }
+    let m = mandate::Entity::find()
+        .filter(mandate::Column::ProjectId.eq(project_id))
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut c = Checks::default();
+    let reason = c.text("reason", "原因", reason, 1000);
+    c.finish()?;
+    let from = MandateState::from_code(&m.state)
+        .ok_or_else(|| anyhow::anyhow!("unknown mandate state {}", m.state))?;
+    let to = apply_mandate(from, action).map_err(|e| AppError::Conflict {
+        code: "mandate_state",
+        message: Msg::new(e.message_zh(), e.to_string()),
+    })?;
+    let now = app.now();
+    let closed = matches!(to, MandateState::Concluded | MandateState::Terminated);
+    let res = mandate::Entity::update_many()
+        .col_expr(mandate::Column::State, Expr::value(to.code()))
+        .col_expr(mandate::Column::LastReason, Expr::value(reason.clone()))
+        .col_expr(
+            mandate::Column::ClosedAt,
+            Expr::value(if closed { Some(now) } else { None }),
+        )
+        .col_expr(mandate::Column::Version, Expr::value(version + 1))
+        .col_expr(mandate::Column::UpdatedAt, Expr::value(now))
+        .filter(mandate::Column::Id.eq(m.id))
+        .filter(mandate::Column::Version.eq(version))
+        .exec(&w.txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(version_conflict());
+    }
+    let status = match to {
+        MandateState::Active => ProjectStatus::Active,
+        MandateState::Suspended => ProjectStatus::Paused,
+        MandateState::Concluded => ProjectStatus::Completed,
+        MandateState::Terminated => ProjectStatus::Terminated,
+    };
+    set_status(&w.txn, &p, p.version, status, None, now).await?;
+    finish_project_change(
+        &w.txn,
+        now,
+        actor,
+        meta,
+        &p,
+        &format!("mandate.{}", action.code()),
+        Some(status.code()),
+        &reason,
+        Msg::new(
+            format!("委托代办{}", action.label_zh()),
+            format!("Mandate: {}", action.label_en()),
+        ),
+        Msg::new(
+            format!(
+                "项目“{}”的委托代办已{}。原因：{reason}",
+                p.name,
+                action.label_zh()
+            ),
+            format!(
+                "The mandate for \"{}\" was {}. Reason: {reason}",
+                p.name,
+                action.label_en()
+            ),
+        ),
+    )
+    .await?;
+    let v = mandate(&w.txn, actor, project_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    w.commit().await?;
+    Ok(v)
+}
+
+/// A coordinator assigns a bureau helper to a major project.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for others; [`AppError::Invalid`] when the project is not major or the
+/// user is not a bureau helper; [`AppError::Conflict`] on a stale version.
+pub async fn assign_bureau_helper(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    version: i32,
+    helper_id: i64,
+    meta: &Meta,
+) -> AppResult<ProjectView> {
+    if !actor.is(Role::Coordinator) {
+        return Err(forbidden());
+    }
+    let w = app.begin_write().await?;
+    let p = model_in_scope(&w.txn, actor, project_id).await?;
+    let mut c = Checks::default();
+    if !p.major {
+        c.push(field(
+            "project",
+            "not_major",
+            "只有重大项目由市行政审批局帮办员帮办",
+            "only major projects are taken on by a bureau helper",
+        ));
+    }
+    let helper = user::Entity::find_by_id(helper_id).one(&w.txn).await?;
+    let bureau = crate::units::find_by_code(&w.txn, "BUREAU").await?;
+    let ok = helper.as_ref().is_some_and(|h| {
+        h.role == Role::Helper.code()
+            && h.active
+            && bureau.as_ref().is_some_and(|b| Some(b.id) == h.unit_id)
+    });
+    if !ok {
+        c.push(field(
+            "helper_id",
+            "not_bureau_helper",
+            "所选人员不是市行政审批局的在岗帮办员",
+            "the person chosen is not an active helper of the bureau",
+        ));
+    }
+    c.finish()?;
+    let now = app.now();
+    let res = project::Entity::update_many()
+        .col_expr(project::Column::BureauHelperId, Expr::value(helper_id))
+        .col_expr(project::Column::Version, Expr::value(version + 1))
+        .col_expr(project::Column::UpdatedAt, Expr::value(now))
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::Version.eq(version))
+        .exec(&w.txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(version_conflict());
+    }
+    let name = helper.map(|h| h.name).unwrap_or_default();
+    timeline::record(
+        &w.txn,
+        now,
+        Some(actor),
+        (now, false),
+        "",
+        Event {
+            project_id: p.id,
+            kind: "project.bureau_helper",
+            note: &name,
+            ..Default::default()
+        },
+    )
+    .await?;
+    timeline::notify(
+        &w.txn,
+        now,
+        Recipient::User(helper_id),
+        &Notice {
+            kind: "assignment".into(),
+            title: Msg::new("重大项目帮办", "Major project assigned"),
+            body: Msg::new(
+                format!("您已被指派帮办重大项目“{}”。", p.name),
+                format!("You take on the major project \"{}\".", p.name),
+            ),
+            project_id: Some(p.id),
+            case_item_id: None,
+        },
+    )
+    .await?;
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action: "project.assign_bureau_helper",
+            object_type: "project",
+            object_id: p.id.to_string(),
+            before: Some(serde_json::json!({"bureau_helper_id": p.bureau_helper_id})),
+            after: Some(serde_json::json!({"bureau_helper_id": helper_id})),
+        },
+    )
+    .await?;
+    let v = view(&w.txn, reload(&w.txn, p.id).await?).await?;
+    w.commit().await?;
+    Ok(v)
+}
+
+/// Moves a project to another stage (the agent side records progress: e.g. construction
+/// started).
+///
+/// # Errors
+/// [`AppError::Forbidden`]; [`AppError::Invalid`] for an unknown stage; [`AppError::Conflict`]
+/// for a stale version or a project that is not active.
+pub async fn set_stage(
+    app: &App,
+    actor: &Actor,
+    project_id: i64,
+    version: i32,
+    stage: &str,
+    occurred: &Occurred,
+    meta: &Meta,
+) -> AppResult<ProjectView> {
+    let w = app.begin_write().await?;
+    let p = model_in_scope(&w.txn, actor, project_id).await?;
+    if !acts_as_agent(actor, &p) {
+        return Err(forbidden());
+    }
+    let Some(stage) = ProjectStage::from_code(stage) else {
+        return Err(AppError::Invalid(vec![field(
+            "stage",
+            "unknown",
+            "项目阶段无效",
+            "unknown project stage",
+        )]));
+    };
+    if p.status != ProjectStatus::Active.code() {
+        return Err(AppError::Conflict {
+            code: "project_state",
+            message: Msg::new(
+                "只有代办中的项目可以变更阶段",
+                "only an active project changes stage",
+            ),
+        });
+    }
+    let now = app.now();
+    let when = occurred.resolve(now)?;
+    let res = project::Entity::update_many()
+        .col_expr(project::Column::Stage, Expr::value(stage.code()))
+        .col_expr(project::Column::Version, Expr::value(version + 1))
+        .col_expr(project::Column::UpdatedAt, Expr::value(now))
+        .filter(project::Column::Id.eq(p.id))
+        .filter(project::Column::Version.eq(version))
+        .exec(&w.txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(version_conflict());
+    }
+    timeline::record(
+        &w.txn,
+        now,
+        Some(actor),
+        when,
+        &occurred.backdate_reason,
+        Event {
+            project_id: p.id,
+            kind: "project.stage",
+            from_state: Some(&p.stage),
+            to_state: Some(stage.code()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    timeline::notify(
+        &w.txn,
+        now,
+        Recipient::Enterprise(p.enterprise_id),
+        &Notice {
+            kind: "progress".into(),
+            title: Msg::new("项目阶段更新", "Project stage updated"),
+            body: Msg::new(
+                format!("项目“{}”进入“{}”阶段。", p.name, stage.label_zh()),
+                format!(
+                    "Project \"{}\" entered the stage: {}.",
+                    p.name,
+                    stage.label_en()
+                ),
+            ),
+            project_id: Some(p.id),
+            case_item_id: None,
+        },
+    )
+    .await?;
+    audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        Change {
+            action: "project.stage",
+            object_type: "project",
+            object_id: p.id.to_string(),
+            before: Some(serde_json::json!({"stage": p.stage})),
+            after: Some(serde_json::json!({"stage": stage.code()})),
+        },
+    )
+    .await?;
+    let v = view(&w.txn, reload(&w.txn, p.id).await?).await?;
+    w.commit().await?;
+    Ok(v)
+}
+
+/// One event of a project's timeline.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EventView {
+    /// Id.
+    pub id: i64,
+    /// Case item, if any.
+    pub case_item_id: Option<i64>,
+    /// Kind.
+    pub kind: String,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: Option<String>,
+    /// Who.
+    pub actor_name: String,
+    /// Their role code.
+    pub actor_role: String,
+    /// When it happened.
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// When it was entered.
+    pub entered_at: chrono::DateTime<chrono::Utc>,
+    /// Back-dated entry (补录).
+    pub backdated: bool,
+    /// Why it was back-dated.
+    pub backdate_reason: String,
+    /// Note.
+    pub note: String,
+    /// Material codes touched.
+    pub materials: Vec<String>,
+    /// Details.
+    pub data: serde_json::Value,
+}
+
+impl From<daiban_store::entity::project_event::Model> for EventView {
+    fn from(m: daiban_store::entity::project_event::Model) -> Self {
+        Self {
+            id: m.id,
+            case_item_id: m.case_item_id,
+            kind: m.kind,
+            from_state: m.from_state,
+            to_state: m.to_state,
+            actor_name: m.actor_name,
+            actor_role: m.actor_role,
+            occurred_at: m.occurred_at,
+            entered_at: m.entered_at,
+            backdated: m.backdated,
+            backdate_reason: m.backdate_reason,
+            note: m.note,
+            materials: serde_json::from_str(&m.materials).unwrap_or_default(),
+            data: serde_json::from_str(&m.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// The timeline of a project, newest first.
+///
+/// # Errors
+/// [`AppError::NotFound`] outside scope.
+pub async fn events<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    project_id: i64,
+) -> AppResult<Vec<EventView>> {
+    model_in_scope(db, actor, project_id).await?;
+    use daiban_store::entity::project_event;
+    let mut q =
+        project_event::Entity::find().filter(project_event::Column::ProjectId.eq(project_id));
+    if let Scope::Department(d) = scope::of(actor)? {
+        // A department sees the project's own events and those of its items only.
+        let own = scope::case_items(
+            Scope::Department(d),
+            daiban_store::entity::case_item::Entity::find(),
+        )
+        .filter(daiban_store::entity::case_item::Column::ProjectId.eq(project_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect::<Vec<_>>();
+        q = q.filter(
+            project_event::Column::CaseItemId
+                .is_null()
+                .or(project_event::Column::CaseItemId.is_in(own)),
+        );
+    }
+    Ok(q.order_by_desc(project_event::Column::OccurredAt)
+        .order_by_desc(project_event::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(EventView::from)
+        .collect())
+}
+
+/// The expected completion of a project and the path that decides it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ExpectedCompletion {
+    /// The expected completion date (China time), if anything remains or was done.
+    pub date: Option<chrono::NaiveDate>,
+    /// A year on the way has no published holiday arrangement: the date is provisional.
+    pub provisional: bool,
+    /// The items on the critical path, in order: code and name.
+    pub critical_path: Vec<(String, String)>,
+    /// Items counted that the project has not requested yet (with their committed limits).
+    pub not_started: u64,
+}
+
+/// The expected completion date of a project: the critical path through the prerequisite items,
+/// in working days from today's state. Items concluded count on their conclusion date; items
+/// under review on their due date (today if overdue); items not yet with the department, and
+/// the catalog's unconditional items the project has not requested yet, take the agent's one
+/// working day plus their committed limit after their prerequisites. Items rejected, withdrawn
+/// or not acceptable are left out.
+///
+/// # Errors
+/// [`AppError::NotFound`] outside scope.
+pub async fn expected_completion<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    project_id: i64,
+    calendar: &daiban_domain::calendar::Calendar,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<ExpectedCompletion> {
+    use daiban_domain::case_item::CaseState;
+    use daiban_domain::schedule::{Progress, ScheduleNode, expected_completion as schedule};
+    use daiban_store::entity::case_item;
+    use std::collections::BTreeMap;
+    model_in_scope(db, actor, project_id).await?;
+    let china = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&daiban_domain::clock::CHINA).date_naive()
+    };
+    let today = china(now);
+    let items = crate::catalog::list(db, &crate::catalog::CatalogFilter::default()).await?;
+    let by_code: BTreeMap<&str, &crate::catalog::CatalogItemView> =
+        items.iter().map(|i| (i.code.as_str(), i)).collect();
+    let cases = case_item::Entity::find()
+        .filter(case_item::Column::ProjectId.eq(project_id))
+        .order_by_asc(case_item::Column::Id)
+        .all(db)
+        .await?;
+    // code → (progress, limit); the latest case of a code wins.
+    let mut progress: BTreeMap<String, Progress> = BTreeMap::new();
+    let mut excluded = std::collections::BTreeSet::new();
+    for c in &cases {
+        let state = CaseState::from_code(&c.state);
+        let p = match state {
+            Some(CaseState::Approved) => Progress::Done {
+                on: china(c.concluded_at.unwrap_or(now)),
+            },
+            Some(CaseState::Rejected | CaseState::Withdrawn | CaseState::NotAcceptable) => {
+                excluded.insert(c.item_code.clone());
+                continue;
+            }
+            Some(CaseState::InReview | CaseState::Suspended | CaseState::ReportedUp) => {
+                Progress::InProgress {
+                    due: c.due_at.map_or(today, china),
+                }
+            }
+            _ => Progress::NotStarted {
+                limit_days: 1 + u32::try_from(c.limit_days).unwrap_or(0),
+            },
+        };
+        excluded.remove(&c.item_code);
+        progress.insert(c.item_code.clone(), p);
+    }
+    let mut not_started = 0;
+    for i in &items {
+        if !progress.contains_key(&i.code)
+            && !excluded.contains(&i.code)
+            && i.applies_when.trim().is_empty()
+        {
+            progress.insert(
+                i.code.clone(),
+                Progress::NotStarted {
+                    limit_days: 1 + u32::try_from(i.committed_limit_days).unwrap_or(0),
+                },
+            );
+            not_started += 1;
+        }
+    }
+    let codes: Vec<String> = progress.keys().cloned().collect();
+    let id_of = |code: &str| {
+        codes
+            .iter()
+            .position(|c| c == code)
+            .map(|p| i64::try_from(p).unwrap_or(0))
+    };
+    let nodes: Vec<ScheduleNode> = progress
+        .into_iter()
+        .map(|(code, p)| ScheduleNode {
+            id: id_of(&code).unwrap_or(0),
+            prerequisites: by_code
+                .get(code.as_str())
+                .map(|i| {
+                    i.prerequisites
+                        .iter()
+                        .filter_map(|pre| id_of(pre))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            progress: p,
+        })
+        .collect();
+    let s = schedule(&nodes, today, calendar)
+        .map_err(|e| anyhow::anyhow!("expected completion of project {project_id}: {e}"))?;
+    let critical_path = s
+        .critical_path
+        .iter()
+        .filter_map(|id| usize::try_from(*id).ok().and_then(|i| codes.get(i)))
+        .map(|code| {
+            let name = by_code
+                .get(code.as_str())
+                .map(|i| i.name.clone())
+                .unwrap_or_default();
+            (code.clone(), name)
+        })
+        .collect();
+    Ok(ExpectedCompletion {
+        date: s.completion,
+        provisional: s.provisional,
+        critical_path,
+        not_started,
+    })
+}

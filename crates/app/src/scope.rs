@@ -1,0 +1,111 @@
+//! Who sees which projects and case items. Every query of business data goes through these
+//! filters, below the HTTP layer:
+//!
+//! - the bureau (coordinators, the city leader, the bureau's unit leader) sees everything;
+//! - an enterprise user sees its own enterprise's projects;
+//! - a town unit's agents and leader see the projects located in their unit;
+//! - a department's helper and leader see the case items of their department (as lead or as a
+//!   co-department of a joint item) and the projects those items belong to;
+//! - the bureau's helpers see the major projects they take on (投资 5 亿元以上, 重大城建);
+//! - the administrator and the auditor see no business data (separation of duties).
+
+use crate::actor::Actor;
+use crate::error::{AppResult, forbidden};
+use daiban_domain::role::Role;
+use daiban_domain::unit::UnitKind;
+use daiban_store::entity::{case_item, case_item_department, project};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
+
+/// The slice of the business an actor sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything.
+    All,
+    /// One enterprise's projects.
+    Enterprise(i64),
+    /// One town unit's projects.
+    TownUnit(i64),
+    /// One department's case items.
+    Department(i64),
+    /// The major projects (bureau helpers).
+    MajorProjects,
+}
+
+/// The scope of `actor`.
+///
+/// # Errors
+/// [`crate::AppError::Forbidden`] for roles without business data.
+pub fn of(actor: &Actor) -> AppResult<Scope> {
+    let unit = actor.unit_id.unwrap_or(-1);
+    Ok(match (actor.role, actor.unit_kind) {
+        (Role::Coordinator | Role::CityLeader, _) | (Role::UnitLeader, Some(UnitKind::Bureau)) => {
+            Scope::All
+        }
+        (Role::Enterprise, _) => Scope::Enterprise(actor.enterprise_id.unwrap_or(-1)),
+        (Role::Agent | Role::UnitLeader, Some(k)) if k.is_town_unit() => Scope::TownUnit(unit),
+        (Role::Helper, Some(UnitKind::Bureau)) => Scope::MajorProjects,
+        (Role::Helper | Role::UnitLeader, Some(UnitKind::Department | UnitKind::ServiceCenter)) => {
+            Scope::Department(unit)
+        }
+        _ => return Err(forbidden()),
+    })
+}
+
+/// The case items a department handles, as lead or co-department.
+fn department_items(d: i64) -> Condition {
+    Condition::any()
+        .add(case_item::Column::DepartmentId.eq(d))
+        .add(
+            case_item::Column::Id.in_subquery(
+                Query::select()
+                    .column(case_item_department::Column::CaseItemId)
+                    .from(case_item_department::Entity)
+                    .and_where(case_item_department::Column::DepartmentId.eq(d))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// Restricts a project query to `scope`.
+pub fn projects(scope: Scope, q: Select<project::Entity>) -> Select<project::Entity> {
+    match scope {
+        Scope::All => q,
+        Scope::Enterprise(e) => q.filter(project::Column::EnterpriseId.eq(e)),
+        Scope::TownUnit(u) => q.filter(project::Column::UnitId.eq(u)),
+        Scope::MajorProjects => q.filter(project::Column::Major.eq(true)),
+        Scope::Department(d) => q.filter(
+            project::Column::Id.in_subquery(
+                Query::select()
+                    .column(case_item::Column::ProjectId)
+                    .from(case_item::Entity)
+                    .cond_where(department_items(d))
+                    .to_owned(),
+            ),
+        ),
+    }
+}
+
+/// Restricts a case-item query to `scope`.
+pub fn case_items(scope: Scope, q: Select<case_item::Entity>) -> Select<case_item::Entity> {
+    let projects_where = |cond: Condition| {
+        case_item::Column::ProjectId.in_subquery(
+            Query::select()
+                .column(project::Column::Id)
+                .from(project::Entity)
+                .cond_where(cond)
+                .to_owned(),
+        )
+    };
+    match scope {
+        Scope::All => q,
+        Scope::Enterprise(e) => q.filter(projects_where(
+            Condition::all().add(Expr::col(project::Column::EnterpriseId).eq(e)),
+        )),
+        Scope::TownUnit(u) => q.filter(case_item::Column::UnitId.eq(u)),
+        Scope::MajorProjects => q.filter(projects_where(
+            Condition::all().add(Expr::col(project::Column::Major).eq(true)),
+        )),
+        Scope::Department(d) => q.filter(department_items(d)),
+    }
+}
