@@ -1257,6 +1257,15 @@ pub async fn events<C: ConnectionTrait>(
         .collect())
 }
 
+/// An item on the critical path.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PathItem {
+    /// Item code.
+    pub code: String,
+    /// Item name.
+    pub name: String,
+}
+
 /// The expected completion of a project and the path that decides it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ExpectedCompletion {
@@ -1264,8 +1273,8 @@ pub struct ExpectedCompletion {
     pub date: Option<chrono::NaiveDate>,
     /// A year on the way has no published holiday arrangement: the date is provisional.
     pub provisional: bool,
-    /// The items on the critical path, in order: code and name.
-    pub critical_path: Vec<(String, String)>,
+    /// The items on the critical path, in order.
+    pub critical_path: Vec<PathItem>,
     /// Items counted that the project has not requested yet (with their committed limits).
     pub not_started: u64,
 }
@@ -1377,7 +1386,10 @@ pub async fn expected_completion<C: ConnectionTrait>(
                 .get(code.as_str())
                 .map(|i| i.name.clone())
                 .unwrap_or_default();
-            (code.clone(), name)
+            PathItem {
+                code: code.clone(),
+                name,
+            }
         })
         .collect();
     Ok(ExpectedCompletion {

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod business;
 mod directory;
 
 use crate::AppState;
@@ -27,6 +28,9 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "users", description = "Accounts"),
         (name = "enterprises", description = "Enterprises (scoped)"),
         (name = "audit", description = "The audit log (auditor only)"),
+        (name = "catalog", description = "The item catalog (审批事项目录), versioned"),
+        (name = "projects", description = "Projects and their mandates (scoped)"),
+        (name = "cases", description = "Case items (办件): lifecycle, notices, materials (scoped)"),
     )
 )]
 struct ApiDoc;
@@ -60,5 +64,28 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(directory::get_enterprise))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
+        .routes(routes!(business::list_catalog))
+        .routes(routes!(business::load_default_catalog))
+        .routes(routes!(
+            business::catalog_revisions,
+            business::revise_catalog_item
+        ))
+        .routes(routes!(business::list_projects, business::create_project))
+        .routes(routes!(business::get_project))
+        .routes(routes!(business::decline_project))
+        .routes(routes!(business::set_project_stage))
+        .routes(routes!(business::assign_bureau_helper))
+        .routes(routes!(business::project_events))
+        .routes(routes!(business::expected_completion))
+        .routes(routes!(business::get_mandate, business::sign_mandate))
+        .routes(routes!(business::mandate_action))
+        .routes(routes!(business::request_cases))
+        .routes(routes!(business::list_cases))
+        .routes(routes!(business::get_case))
+        .routes(routes!(business::act_on_case))
+        .routes(routes!(business::case_notices))
+        .routes(routes!(business::case_materials))
+        .routes(routes!(business::move_material))
+        .routes(routes!(business::case_catalog_item))
         .split_for_parts()
 }

@@ -1,0 +1,478 @@
+//! The item catalog, projects, mandates, case items, materials and notifications.
+
+use super::ApiResult;
+use crate::AppState;
+use crate::error::Problem;
+use crate::extract::{ApiJson, ApiQuery, ApiUser};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use daiban_app::cases::{
+    self, ActInput, CaseFilter, CaseItemView, MaterialView, NoticeView, RequestInput,
+};
+use daiban_app::catalog::{self, CatalogFilter, CatalogItemView, ItemRevisionInput};
+use daiban_app::materials::{self, MoveInput};
+use daiban_app::projects::{
+    self, EventView, ExpectedCompletion, MandateInput, MandateView, ProjectFilter, ProjectInput,
+    ProjectView,
+};
+use daiban_app::timeline::Occurred;
+use daiban_app::{AppError, FieldError};
+use daiban_domain::mandate::MandateAction;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A page of results.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// How many match the filters in all.
+    pub total: u64,
+}
+
+/// The catalog's current items (every signed-in user: it is the public service guide).
+#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])), params(CatalogFilter),
+    responses((status = 200, body = Vec<CatalogItemView>), (status = 401, body = Problem)))]
+pub async fn list_catalog(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiQuery(f): ApiQuery<CatalogFilter>,
+) -> ApiResult<Json<Vec<CatalogItemView>>> {
+    catalog::list(&s.app.db.conn, &f)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Every revision of an item, newest first.
+#[utoipa::path(get, path = "/api/v1/catalog/{code}", tag = "catalog", security(("bearer" = [])), params(("code" = String, Path)),
+    responses((status = 200, body = Vec<CatalogItemView>), (status = 404, body = Problem)))]
+pub async fn catalog_revisions(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<CatalogItemView>>> {
+    catalog::revisions(&s.app.db.conn, &code)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Publish a new revision of an item (administrator). Open case items keep theirs.
+#[utoipa::path(post, path = "/api/v1/catalog/{code}", tag = "catalog", security(("bearer" = [])), params(("code" = String, Path)), request_body = ItemRevisionInput,
+    responses((status = 201, body = CatalogItemView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn revise_catalog_item(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<ItemRevisionInput>,
+) -> ApiResult<(StatusCode, Json<CatalogItemView>)> {
+    let v = catalog::revise(&s.app, &user.actor, &code, input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// What loading the default catalog did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Loaded {
+    /// Items added (items already present are kept).
+    pub added: usize,
+}
+
+/// Load the shipped default catalog (administrator); items already present are kept.
+#[utoipa::path(post, path = "/api/v1/catalog/load-default", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = Loaded), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn load_default_catalog(
+    State(s): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Loaded>> {
+    catalog::load_default(&s.app, &user.actor, &user.ctx.meta)
+        .await
+        .map(|added| Json(Loaded { added }))
+        .map_err(|e| user.err(e))
+}
+
+/// Projects in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])), params(ProjectFilter),
+    responses((status = 200, body = Page<ProjectView>), (status = 403, body = Problem)))]
+pub async fn list_projects(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiQuery(f): ApiQuery<ProjectFilter>,
+) -> ApiResult<Json<Page<ProjectView>>> {
+    projects::list(&s.app.db.conn, &user.actor, &f)
+        .await
+        .map(|(items, total)| Json(Page { items, total }))
+        .map_err(|e| user.err(e))
+}
+
+/// Register a project (enterprise user, agent of its unit, coordinator).
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", security(("bearer" = [])), request_body = ProjectInput,
+    responses((status = 201, body = ProjectView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_project(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<ProjectInput>,
+) -> ApiResult<(StatusCode, Json<ProjectView>)> {
+    let v = projects::create(&s.app, &user.actor, &input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// One project.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = ProjectView), (status = 404, body = Problem)))]
+pub async fn get_project(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ProjectView>> {
+    projects::get(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The decline of a restricted or eliminated project.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeclineRequest {
+    /// The project's version last read.
+    pub version: i32,
+    /// The written explanation the enterprise will read.
+    pub explanation: String,
+}
+
+/// Decline the free service for a restricted or eliminated project, with a written explanation.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/decline", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = DeclineRequest,
+    responses((status = 200, body = ProjectView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn decline_project(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<DeclineRequest>,
+) -> ApiResult<Json<ProjectView>> {
+    projects::decline(
+        &s.app,
+        &user.actor,
+        id,
+        r.version,
+        &r.explanation,
+        &user.ctx.meta,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| user.err(e))
+}
+
+/// A stage change.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StageRequest {
+    /// The project's version last read.
+    pub version: i32,
+    /// Stage code.
+    pub stage: String,
+    /// When it happened, if earlier than now (补录).
+    #[serde(default)]
+    pub occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the entry is back-dated.
+    #[serde(default)]
+    pub backdate_reason: String,
+}
+
+/// Move a project to another stage (agent side).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/stage", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StageRequest,
+    responses((status = 200, body = ProjectView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_project_stage(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<StageRequest>,
+) -> ApiResult<Json<ProjectView>> {
+    let occurred = Occurred {
+        at: r.occurred_at,
+        backdate_reason: r.backdate_reason,
+    };
+    projects::set_stage(
+        &s.app,
+        &user.actor,
+        id,
+        r.version,
+        &r.stage,
+        &occurred,
+        &user.ctx.meta,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| user.err(e))
+}
+
+/// The bureau helper for a major project.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// The project's version last read.
+    pub version: i32,
+    /// A helper of the bureau.
+    pub helper_id: i64,
+}
+
+/// Assign a bureau helper to a major project (coordinator).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/bureau-helper", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = AssignRequest,
+    responses((status = 200, body = ProjectView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn assign_bureau_helper(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<AssignRequest>,
+) -> ApiResult<Json<ProjectView>> {
+    projects::assign_bureau_helper(
+        &s.app,
+        &user.actor,
+        id,
+        r.version,
+        r.helper_id,
+        &user.ctx.meta,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| user.err(e))
+}
+
+/// The project's timeline, newest first.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/events", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem)))]
+pub async fn project_events(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<EventView>>> {
+    projects::events(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The expected completion date: the critical path through the prerequisite items.
+#[utoipa::path(get, path = "/api/v1/projects/{id}/expected-completion", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = ExpectedCompletion), (status = 404, body = Problem)))]
+pub async fn expected_completion(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ExpectedCompletion>> {
+    let cal = s.app.calendar();
+    projects::expected_completion(&s.app.db.conn, &user.actor, id, &cal, s.app.now())
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The project's mandate (404 while none is signed).
+#[utoipa::path(get, path = "/api/v1/projects/{id}/mandate", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = MandateView), (status = 404, body = Problem)))]
+pub async fn get_mandate(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MandateView>> {
+    projects::mandate(&s.app.db.conn, &user.actor, id)
+        .await
+        .and_then(|m| m.ok_or(AppError::NotFound))
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Sign the mandate (the enterprise; or an agent recording a paper-signed one).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/mandate", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = MandateInput,
+    responses((status = 201, body = MandateView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn sign_mandate(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<MandateInput>,
+) -> ApiResult<(StatusCode, Json<MandateView>)> {
+    let v = projects::sign_mandate(&s.app, &user.actor, id, &input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// A mandate action.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MandateActionRequest {
+    /// `suspend` (中止), `resume` (续办), `conclude` (办结) or `terminate` (终止).
+    pub action: String,
+    /// The mandate's version last read.
+    pub version: i32,
+    /// Why.
+    pub reason: String,
+}
+
+/// Suspend, resume, conclude or terminate the mandate.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/mandate/actions", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = MandateActionRequest,
+    responses((status = 200, body = MandateView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn mandate_action(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(r): ApiJson<MandateActionRequest>,
+) -> ApiResult<Json<MandateView>> {
+    let Some(action) = MandateAction::from_code(&r.action) else {
+        return Err(user.err(AppError::Invalid(vec![FieldError::new(
+            "action",
+            "unknown",
+            "操作应为 suspend、resume、conclude 或 terminate",
+            "action must be suspend, resume, conclude or terminate",
+        )])));
+    };
+    projects::mandate_action(
+        &s.app,
+        &user.actor,
+        id,
+        action,
+        r.version,
+        &r.reason,
+        &user.ctx.meta,
+    )
+    .await
+    .map(Json)
+    .map_err(|e| user.err(e))
+}
+
+/// Request catalog items for a project (the enterprise or the agent side).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/cases", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RequestInput,
+    responses((status = 201, body = Vec<CaseItemView>), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn request_cases(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<RequestInput>,
+) -> ApiResult<(StatusCode, Json<Vec<CaseItemView>>)> {
+    let v = cases::request(&s.app, &user.actor, id, &input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// Case items in the caller's scope: red first, then by due time.
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", security(("bearer" = [])), params(CaseFilter),
+    responses((status = 200, body = Page<CaseItemView>), (status = 403, body = Problem)))]
+pub async fn list_cases(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiQuery(f): ApiQuery<CaseFilter>,
+) -> ApiResult<Json<Page<CaseItemView>>> {
+    cases::list(&s.app.db.conn, &user.actor, &f, s.app.now())
+        .await
+        .map(|(items, total)| Json(Page { items, total }))
+        .map_err(|e| user.err(e))
+}
+
+/// A case item with what the caller may do now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    /// The item.
+    #[serde(flatten)]
+    pub item: CaseItemView,
+    /// The action codes the caller may take now.
+    pub allowed_actions: Vec<String>,
+}
+
+/// One case item.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CaseDetail), (status = 404, body = Problem)))]
+pub async fn get_case(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CaseDetail>> {
+    let db = &s.app.db.conn;
+    let item = cases::get(db, &user.actor, id)
+        .await
+        .map_err(|e| user.err(e))?;
+    let allowed_actions = cases::available_actions(db, &user.actor, id)
+        .await
+        .map_err(|e| user.err(e))?
+        .into_iter()
+        .map(|a| a.code().to_owned())
+        .collect();
+    Ok(Json(CaseDetail {
+        item,
+        allowed_actions,
+    }))
+}
+
+/// Take a lifecycle action. A transition the current state does not allow gets 409 with the
+/// state and the allowed actions; of two conflicting transitions one wins and the other gets 409.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ActInput,
+    responses((status = 200, body = CaseItemView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn act_on_case(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<ActInput>,
+) -> ApiResult<Json<CaseItemView>> {
+    cases::act(&s.app, &user.actor, id, &input, &user.ctx.meta)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The one-time notices of a case item.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/notices", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<NoticeView>), (status = 404, body = Problem)))]
+pub async fn case_notices(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<NoticeView>>> {
+    cases::notices(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The materials of a case item and where each one is now.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/materials", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MaterialView>), (status = 404, body = Problem)))]
+pub async fn case_materials(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<MaterialView>>> {
+    cases::materials(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Move a material along its custody chain (receive, transfer, return, report lost).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/materials/{material_id}/moves", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path), ("material_id" = i64, Path)), request_body = MoveInput,
+    responses((status = 200, body = MaterialView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn move_material(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path((id, material_id)): Path<(i64, i64)>,
+    ApiJson(input): ApiJson<MoveInput>,
+) -> ApiResult<Json<MaterialView>> {
+    materials::move_material(&s.app, &user.actor, id, material_id, &input, &user.ctx.meta)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The catalog revision a case item was opened with (what the enterprise was told).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/catalog-item", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = CatalogItemView), (status = 404, body = Problem)))]
+pub async fn case_catalog_item(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CatalogItemView>> {
+    cases::catalog_revision(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}

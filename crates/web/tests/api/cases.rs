@@ -1,0 +1,627 @@
+//! Projects and case items through the API: the whole journey, illegal transitions, scoping,
+//! concurrent transitions, declines, and the deadline monitor's idempotence.
+
+use crate::helpers::TestApp;
+use axum::http::{Method, StatusCode};
+use daiban_app::Meta;
+use daiban_app::audit::ActorRef;
+use serde_json::{Value, json};
+
+/// A three-item catalog for the test city's one department (D-X).
+pub const TEST_CATALOG: &str = r#"
+[catalog]
+version = 1
+title = "测试目录"
+
+[[item]]
+code = "XT-001"
+name = "施工图审查"
+department = "D-X"
+type = "committed"
+statutory_limit_days = 15
+committed_limit_days = 3
+limits_source = "sourced"
+stage = "construction_permit"
+[[item.material]]
+code = "M01"
+name = "申请表"
+format = "original"
+copies = 1
+source = "申请人自备"
+[[item.material]]
+code = "M02"
+name = "施工图"
+format = "electronic"
+copies = 1
+source = "中介机构编制"
+[[item.material]]
+code = "M03"
+name = "勘察报告"
+format = "copy"
+copies = 2
+source = "中介机构编制"
+
+[[item]]
+code = "XT-002"
+name = "上报核准"
+department = "D-X"
+type = "upward"
+committed_limit_days = 5
+report_up_limit_days = 3
+limits_source = "estimated"
+stage = "construction_permit"
+prerequisites = ["XT-001"]
+[[item.material]]
+code = "M01"
+name = "申请报告"
+format = "original"
+copies = 1
+source = "申请人自备"
+
+[[item.material]]
+code = "M02"
+name = "承诺书"
+format = "original"
+copies = 1
+source = "申请人自备"
+deferrable = true
+"#;
+
+pub async fn load_catalog(t: &TestApp) {
+    let w = t.app.begin_write().await.expect("txn");
+    daiban_app::catalog::load_file(
+        &w.txn,
+        t.app.now(),
+        &ActorRef::system(),
+        &Meta::cli(),
+        TEST_CATALOG,
+    )
+    .await
+    .expect("catalog");
+    w.commit().await.expect("commit");
+}
+
+async fn post(t: &TestApp, tok: &str, path: &str, body: Value) -> crate::helpers::Resp {
+    t.api(Method::POST, path, Some(tok), Some(body)).await
+}
+
+/// Registers a permitted project of enterprise A, signs its mandate and requests `codes`.
+/// Returns (project id, case ids).
+pub async fn active_project(t: &TestApp, codes: &[&str]) -> (i64, Vec<i64>) {
+    load_catalog(t).await;
+    let ent = t.token("ent.a").await;
+    let p = post(
+        t,
+        &ent,
+        "/api/v1/projects",
+        json!({"name": "年产5万吨不锈钢管项目", "investment_wan": "12000.5", "policy_standing": "permitted", "industry": "金属制品"}),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+    let pid = p.json()["id"].as_i64().expect("id");
+    assert_eq!(p.json()["status"], "requested");
+    assert_eq!(p.json()["investment_wan"], "12000.5");
+    let m = post(
+        t,
+        &ent,
+        &format!("/api/v1/projects/{pid}/mandate"),
+        json!({"project_version": 1, "scope": "施工许可阶段全部审批手续", "free_and_voluntary": true}),
+    )
+    .await;
+    assert_eq!(m.status, StatusCode::CREATED, "{}", m.text);
+    let r = post(
+        t,
+        &ent,
+        &format!("/api/v1/projects/{pid}/cases"),
+        json!({"item_codes": codes}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ids = r
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| c["id"].as_i64().expect("id"))
+        .collect();
+    (pid, ids)
+}
+
+async fn act(t: &TestApp, tok: &str, id: i64, body: Value) -> crate::helpers::Resp {
+    post(t, tok, &format!("/api/v1/cases/{id}/actions"), body).await
+}
+
+async fn version(t: &TestApp, tok: &str, id: i64) -> i64 {
+    let r = t
+        .api(Method::GET, &format!("/api/v1/cases/{id}"), Some(tok), None)
+        .await;
+    r.json()["version"].as_i64().expect("version")
+}
+
+#[tokio::test]
+async fn the_whole_journey_of_a_committed_item() {
+    let t = TestApp::new().await;
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+
+    let r = act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": ["M01"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["first_contact_name"], "测试agent.a");
+
+    let r = act(&t, &agent, id, json!({"action": "notice_missing", "version": 2, "demands": [{"code": "M02", "note": "缺施工图电子版"}]})).await;
+    assert_eq!(r.json()["state"], "awaiting_materials", "{}", r.text);
+    // A later notice that demands something new breaches the one-time-notice rule.
+    let r = act(&t, &agent, id, json!({"action": "notice_missing", "version": 3, "demands": [{"code": "M02"}, {"code": "M03", "problem": "wrong"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let notices = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}/notices"),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(notices[0]["breach_codes"], json!([]));
+    assert_eq!(notices[1]["breach_codes"], json!(["M03"]));
+
+    // Materials incomplete: refused, naming what is missing.
+    let r = act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 4}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("施工图"), "{}", r.text);
+    let r = act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 4, "materials": ["M02", "M03"]}),
+    )
+    .await;
+    assert_eq!(r.json()["state"], "ready", "{}", r.text);
+    // Friday 10:00 + 1 working day = Monday 30 November, 17:30 China time.
+    assert_eq!(r.json()["submit_due_at"], "2026-11-30T09:30:00Z");
+
+    // The helper cannot submit for the agent; approving now is not a transition of `ready`.
+    let r = act(&t, &helper, id, json!({"action": "submit", "version": 5})).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = act(&t, &agent, id, json!({"action": "approve", "version": 5})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "transition_not_allowed");
+    assert!(
+        r.text.contains("待报送") || r.text.contains("ready"),
+        "{}",
+        r.text
+    );
+
+    let r = act(&t, &agent, id, json!({"action": "submit", "version": 5})).await;
+    assert_eq!(r.json()["state"], "submitted", "{}", r.text);
+    let mats = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}/materials"),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    assert!(
+        mats.as_array()
+            .expect("array")
+            .iter()
+            .all(|m| m["state"] == "transferred")
+    );
+
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 6}),
+    )
+    .await;
+    assert_eq!(r.json()["state"], "in_review", "{}", r.text);
+    // Accepted Friday 10:00; 3 working days: Wednesday 2 December, 17:30.
+    assert_eq!(r.json()["due_at"], "2026-12-02T09:30:00Z");
+    let r = act(&t, &helper, id, json!({"action": "suspend", "version": 7, "reason": "组织专家评审", "suspension_reason": "expert_review"})).await;
+    assert_eq!(r.json()["state"], "suspended", "{}", r.text);
+    t.clock.advance(chrono::Duration::days(3)); // Monday 10:00
+    let helper = t.token("helper.x").await;
+    let agent = t.token("agent.a").await;
+    let r = act(&t, &helper, id, json!({"action": "resume", "version": 8})).await;
+    assert_eq!(r.json()["state"], "in_review", "{}", r.text);
+    // Paused Friday → Monday: one working day (Friday) added; resume semantics.
+    assert_eq!(r.json()["due_at"], "2026-12-03T09:30:00Z");
+    let r = act(&t, &helper, id, json!({"action": "extend", "version": 9, "extension_days": 2, "approver": "局长", "reason": "需现场核查"})).await;
+    assert_eq!(r.json()["due_at"], "2026-12-07T09:30:00Z", "{}", r.text);
+
+    // Two conflicting transitions at once: one wins, the other gets 409.
+    let (a, b) = tokio::join!(
+        act(&t, &helper, id, json!({"action": "approve", "version": 10})),
+        act(
+            &t,
+            &helper,
+            id,
+            json!({"action": "reject", "version": 10, "reason": "不符合规划"})
+        ),
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{} / {}",
+        a.text,
+        b.text
+    );
+
+    let events = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{pid}/events"),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for k in [
+        "case.accept",
+        "case.notice_missing",
+        "case.submit",
+        "case.helper_accept",
+        "case.extend",
+        "mandate.sign",
+    ] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    // Every transition wrote a progress notice for the enterprise in the same transaction.
+    assert_eq!(t.count("notifications").await, 11);
+}
+
+#[tokio::test]
+async fn back_dated_entries_need_a_reason_and_are_marked() {
+    let t = TestApp::new().await;
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    let agent = t.token("agent.a").await;
+    let yesterday = "2026-11-26T02:00:00Z";
+    let r = act(
+        &t,
+        &agent,
+        ids[0],
+        json!({"action": "accept", "version": 1, "occurred_at": yesterday}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("backdate_reason"), "{}", r.text);
+    // Before the request itself: refused.
+    let r = act(&t, &agent, ids[0], json!({"action": "accept", "version": 1, "occurred_at": yesterday, "backdate_reason": "窗口纸质受理后补录"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    t.clock.advance(chrono::Duration::hours(5));
+    let r = act(&t, &agent, ids[0], json!({"action": "accept", "version": 1, "occurred_at": "2026-11-27T03:00:00Z", "backdate_reason": "窗口纸质受理后补录"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let events = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{pid}/events"),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    let accept = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["kind"] == "case.accept")
+        .expect("accept event");
+    assert_eq!(accept["backdated"], true);
+    assert_eq!(accept["backdate_reason"], "窗口纸质受理后补录");
+    assert_eq!(accept["occurred_at"], "2026-11-27T03:00:00Z");
+}
+
+#[tokio::test]
+async fn every_illegal_transition_is_refused_with_the_allowed_actions() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    for action in [
+        "submit",
+        "materials_complete",
+        "helper_accept",
+        "suspend",
+        "resume",
+        "extend",
+        "report_up",
+        "approve",
+        "reject",
+    ] {
+        let tok = if matches!(action, "submit" | "materials_complete") {
+            &agent
+        } else {
+            &helper
+        };
+        let r = act(
+            &t,
+            tok,
+            ids[0],
+            json!({"action": action, "version": 1, "reason": "x"}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{action}: {}", r.text);
+        assert_eq!(r.json()["code"], "transition_not_allowed", "{action}");
+    }
+    let r = act(&t, &agent, ids[0], json!({"action": "fly", "version": 1})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A stale version.
+    let r = act(
+        &t,
+        &agent,
+        ids[0],
+        json!({"action": "accept", "version": 7}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "version_conflict");
+}
+
+#[tokio::test]
+async fn an_upward_item_is_reported_up_and_decided_above() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-002"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": ["M01"]}),
+    )
+    .await;
+    // M02 may be deferred (容缺): materials are complete without it.
+    let r = act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 2}),
+    )
+    .await;
+    assert_eq!(r.json()["state"], "ready", "{}", r.text);
+    act(&t, &agent, id, json!({"action": "submit", "version": 3})).await;
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 4}),
+    )
+    .await;
+    // The report-up limit (3 working days) runs.
+    assert_eq!(r.json()["due_at"], "2026-12-02T09:30:00Z", "{}", r.text);
+    let r = act(&t, &helper, id, json!({"action": "approve", "version": 5})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "an upward item is decided above"
+    );
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "report_up", "version": 5}),
+    )
+    .await;
+    assert_eq!(r.json()["state"], "reported_up", "{}", r.text);
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "approve", "version": 6, "note": "泰州市批复"}),
+    )
+    .await;
+    assert_eq!(r.json()["state"], "approved", "{}", r.text);
+}
+
+#[tokio::test]
+async fn projects_and_items_are_scoped_per_role() {
+    let t = TestApp::new().await;
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    for (user, code) in [
+        ("ent.a", StatusCode::OK),
+        ("agent.a", StatusCode::OK),
+        ("lead.a", StatusCode::OK),
+        ("helper.x", StatusCode::OK),
+        ("coord", StatusCode::OK),
+        ("leader", StatusCode::OK),
+        ("ent.b", StatusCode::NOT_FOUND),
+        ("agent.b", StatusCode::NOT_FOUND),
+        ("admin", StatusCode::NOT_FOUND),
+        ("auditor", StatusCode::NOT_FOUND),
+    ] {
+        let tok = t.token(user).await;
+        let r = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/projects/{pid}"),
+                Some(&tok),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, code, "{user} project");
+        let r = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/cases/{}", ids[0]),
+                Some(&tok),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, code, "{user} case item");
+    }
+    let tok = t.token("agent.b").await;
+    let r = t
+        .api(Method::GET, "/api/v1/projects", Some(&tok), None)
+        .await;
+    assert_eq!(r.json()["total"], 0);
+    let tok = t.token("admin").await;
+    let r = t
+        .api(Method::GET, "/api/v1/projects", Some(&tok), None)
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Another town's agent cannot act on the item either.
+    let tok = t.token("agent.b").await;
+    let r = act(&t, &tok, ids[0], json!({"action": "accept", "version": 1})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn restricted_projects_are_declined_with_an_explanation_and_eligible_ones_cannot_be() {
+    let t = TestApp::new().await;
+    let ent = t.token("ent.a").await;
+    let agent = t.token("agent.a").await;
+    let p = post(
+        &t,
+        &ent,
+        "/api/v1/projects",
+        json!({"name": "小化工项目", "investment_wan": "800", "policy_standing": "restricted"}),
+    )
+    .await;
+    let pid = p.json()["id"].as_i64().expect("id");
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/projects/{pid}/mandate"),
+        json!({"project_version": 1, "scope": "全部", "free_and_voluntary": true}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = post(
+        &t,
+        &agent,
+        &format!("/api/v1/projects/{pid}/decline"),
+        json!({"version": 1, "explanation": ""}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(&t, &agent, &format!("/api/v1/projects/{pid}/decline"), json!({"version": 1, "explanation": "属《产业结构调整指导目录》限制类，不属于无偿代办范围"})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["status"], "declined");
+    let seen = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{pid}"),
+            Some(&ent),
+            None,
+        )
+        .await;
+    assert!(
+        seen.json()["decline_reason"]
+            .as_str()
+            .expect("reason")
+            .contains("限制类")
+    );
+
+    let p = post(&t, &ent, "/api/v1/projects", json!({"name": "智能装备项目", "investment_wan": "60000", "policy_standing": "encouraged", "code": "2611-321281-04-01-123456"})).await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+    assert_eq!(p.json()["major"], true, "≥ 50,000 万元 is a major project");
+    let pid = p.json()["id"].as_i64().expect("id");
+    let r = post(
+        &t,
+        &agent,
+        &format!("/api/v1/projects/{pid}/decline"),
+        json!({"version": 1, "explanation": "不想办"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("policy_standing"), "{}", r.text);
+    // Bad inputs name the field and the rule.
+    let p = post(&t, &ent, "/api/v1/projects", json!({"name": "x", "investment_wan": "1e5", "policy_standing": "permitted", "code": "2611-32128-04-01-123456"})).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.text.contains("investment_wan") && p.text.contains("\"code\""),
+        "{}",
+        p.text
+    );
+}
+
+#[tokio::test]
+async fn the_monitor_raises_each_alert_once_across_restarts() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]}),
+    )
+    .await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 2}),
+    )
+    .await;
+    act(&t, &agent, id, json!({"action": "submit", "version": 3})).await;
+    act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 4}),
+    )
+    .await;
+    // Due Wednesday 2 December 17:30; Thursday the item is red.
+    t.clock.advance(chrono::Duration::days(6));
+    let first = daiban_app::monitor::run_once(&t.app).await.expect("run");
+    assert!(first.ran);
+    assert!(first.alerts_raised >= 2, "{first:?}");
+    let again = daiban_app::monitor::run_once(&t.app)
+        .await
+        .expect("run again");
+    assert_eq!(again.alerts_raised, 0);
+    // A restarted instance over the same database raises nothing new either.
+    let restarted = daiban_app::App::new(
+        t.app.db.clone(),
+        t.clock.clone(),
+        daiban_app::AuthPolicy::default(),
+    );
+    let third = daiban_app::monitor::run_once(&restarted)
+        .await
+        .expect("run after restart");
+    assert_eq!(third.alerts_raised, 0);
+    let helper = t.token("helper.x").await;
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            Some(&helper),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["warning"], "red");
+    assert_eq!(
+        version(&t, &helper, id).await,
+        5,
+        "the monitor does not bump the version"
+    );
+}
