@@ -2,6 +2,7 @@
 
 pub mod audit_entry;
 pub mod audit_head;
+pub mod calendar_version;
 pub mod enterprise;
 pub mod session;
 pub mod unit;

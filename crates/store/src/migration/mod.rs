@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::MigratorTrait;
 
 mod m0001_foundation;
+mod m0002_calendar;
 
 /// Runs Daiban's migrations.
 pub struct Migrator;
@@ -14,7 +15,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_foundation::Migration)]
+        vec![
+            Box::new(m0001_foundation::Migration),
+            Box::new(m0002_calendar::Migration),
+        ]
     }
 }
 
