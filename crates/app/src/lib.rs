@@ -7,9 +7,11 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod clock;
+pub mod deadlines;
 pub mod demo;
 pub mod enterprises;
 pub mod error;
@@ -70,7 +72,8 @@ pub struct App {
     pub auth: AuthPolicy,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
-    calendar: Arc<daiban_domain::calendar::Calendar>,
+    /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
+    calendar: Arc<calendar::SharedCalendar>,
 }
 
 /// A write transaction, holding the SQLite writer slot until it is committed or dropped.
@@ -92,7 +95,8 @@ impl WriteTxn<'_> {
 }
 
 impl App {
-    /// Builds the application over an open, migrated database.
+    /// Builds the application over an open, migrated database, with the shipped calendar; call
+    /// [`calendar::reload`] (or use [`App::start`]) to take imported years into account.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> Self {
         let write_lock = (db.backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Self {
@@ -100,15 +104,18 @@ impl App {
             clock,
             auth,
             write_lock,
-            calendar: Arc::new(
-                daiban_domain::calendar::Calendar::official().expect("the shipped calendar loads"),
-            ),
+            calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }
     }
 
-    /// The working-day calendar.
-    pub fn calendar(&self) -> Arc<daiban_domain::calendar::Calendar> {
-        self.calendar.clone()
+    /// [`App::new`], then the calendar loaded from the database (imported years included).
+    ///
+    /// # Errors
+    /// The calendar versions could not be read.
+    pub async fn start(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> AppResult<Self> {
+        let app = Self::new(db, clock, auth);
+        calendar::reload(&app).await?;
+        Ok(app)
     }
 
     /// Starts a write transaction (queued behind other writers on SQLite).

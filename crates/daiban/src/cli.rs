@@ -1,9 +1,12 @@
-//! Subcommands: serve, migrate, user create, audit verify, config print-default.
+//! Subcommands: serve, migrate, user create, audit verify, calendar (queries and import),
+//! config print-default.
 
 use crate::settings::Settings;
 use anyhow::Context;
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use daiban_app::audit::{ActorRef, Verification};
+use daiban_app::calendar::{self, ImportSource, Importer};
 use daiban_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, Loaded};
 use daiban_app::error::Checks;
 use daiban_app::users::{UserInput, create_with_hash};
@@ -11,7 +14,7 @@ use daiban_app::{App, AppError, Meta, SystemClock};
 use daiban_store::migration::Migrator;
 use daiban_store::migration::MigratorTrait;
 use daiban_store::{Backend, Db};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The working-day calendar: queries and the import of a new year's arrangement.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -89,6 +97,51 @@ enum UserCommand {
 enum AuditCommand {
     /// Verify the hash chain; exit 1 naming the first broken entry.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print `workday` or `off` for DATE; for a holiday or a make-up working day, a tab and its
+    /// name follow (`off\t春节`, `workday\t春节（调休上班）`).
+    IsWorkday {
+        /// The date, YYYY-MM-DD.
+        date: NaiveDate,
+    },
+    /// Print the date N working days after DATE (N = 0: DATE itself if it is a working day, else
+    /// the next working day).
+    Add {
+        /// The start date, YYYY-MM-DD.
+        date: NaiveDate,
+        /// Working days to add, 0 to 10000.
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=i64::from(calendar::MAX_DAYS)))]
+        n: u32,
+    },
+    /// Print the number of working days in (A, B] (negative when B is before A).
+    Between {
+        /// The first date (excluded), YYYY-MM-DD.
+        a: NaiveDate,
+        /// The last date (included), YYYY-MM-DD.
+        b: NaiveDate,
+    },
+    /// Print every day of the years as CSV `date,kind,name`, kind one of workday, weekend,
+    /// holiday, makeup_workday.
+    Export {
+        /// The first year.
+        #[arg(long)]
+        from: i32,
+        /// The last year.
+        #[arg(long)]
+        to: i32,
+    },
+    /// Import a year's arrangement (the JSON format of data/calendar/YYYY.json) as the year's
+    /// next version, and recompute the open deadlines it affects.
+    Import {
+        /// The JSON file.
+        file: PathBuf,
+        /// Validate and print what would change, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -179,8 +232,10 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn app_of(db: Db, settings: &Settings) -> App {
-    App::new(db, Arc::new(SystemClock), settings.auth.clone())
+async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
+    App::start(db, Arc::new(SystemClock), settings.auth.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!(user_error(&e)))
 }
 
 fn user_error(e: &AppError) -> String {
@@ -243,7 +298,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             if db.backend == Backend::Sqlite {
                 daiban_store::migration::migrate(&db).await?;
             }
-            let app = app_of(db, &settings);
+            let app = app_of(db, &settings).await?;
             let mut checks = Checks::default();
             daiban_app::auth::check_new_password(&app, "password", &password, &mut checks);
             let hash = daiban_app::auth::hash_password(&password)
@@ -282,12 +337,164 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 Err(e) => Err(anyhow::anyhow!(user_error(&e))),
             }
         }
+        Command::Calendar { command } => calendar_command(command, &settings).await,
         Command::Serve {
             listen,
             demo,
             migrate,
         } => serve(settings, listen, demo, migrate).await,
     }
+}
+
+/// Prints a use case's refusal on standard error, every field error on its own line, in Chinese
+/// and English.
+fn print_refusal(e: &AppError) {
+    match e {
+        AppError::Invalid(fields) => {
+            for f in fields {
+                eprintln!(
+                    "daiban: {} [{}]: {} / {}",
+                    f.field, f.code, f.message.zh, f.message.en
+                );
+            }
+        }
+        AppError::Conflict { message, .. } | AppError::Forbidden(message) => {
+            eprintln!("daiban: {} / {}", message.zh, message.en);
+        }
+        other => eprintln!("daiban: {}", user_error(other)),
+    }
+}
+
+async fn calendar_command(
+    command: CalendarCommand,
+    settings: &Settings,
+) -> anyhow::Result<ExitCode> {
+    let db = open(settings).await?;
+    if db.backend == Backend::Sqlite {
+        daiban_store::migration::migrate(&db)
+            .await
+            .context("migration failed")?;
+    }
+    let app = app_of(db, settings).await?;
+    let cal = app.calendar();
+    // A query that cannot be answered (a year without an arrangement) is a usage error: exit 2.
+    let query = |r: Result<String, AppError>| match r {
+        Ok(out) => {
+            // A closed pipe (`| head`) is not an error of the query.
+            let _ = writeln!(std::io::stdout().lock(), "{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            print_refusal(&e);
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(anyhow::anyhow!(user_error(&e))),
+    };
+    match command {
+        CalendarCommand::IsWorkday { date } => query(calendar::day(&cal, date).map(|d| {
+            let word = if d.working { "workday" } else { "off" };
+            match (d.kind.as_str(), d.name) {
+                ("makeup_workday", Some(name)) => format!("{word}\t{name}（调休上班）"),
+                (_, Some(name)) => format!("{word}\t{name}"),
+                (_, None) => word.to_owned(),
+            }
+        })),
+        CalendarCommand::Add { date, n } => {
+            query(calendar::add(&cal, date, n).map(|v| v.result.to_string()))
+        }
+        CalendarCommand::Between { a, b } => {
+            query(calendar::between(&cal, a, b).map(|v| v.days.to_string()))
+        }
+        CalendarCommand::Export { from, to } => {
+            query(calendar::export(&cal, from, to).map(|csv| csv.trim_end_matches('\n').to_owned()))
+        }
+        CalendarCommand::Import { file, dry_run } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let arrangement = match calendar::parse(&text).and_then(|a| {
+                calendar::validate(&a)?;
+                Ok(a)
+            }) {
+                Ok(a) => a,
+                Err(e) => {
+                    print_refusal(&e);
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            if dry_run {
+                let p = match calendar::preview(&app, &arrangement).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        print_refusal(&e);
+                        return Ok(ExitCode::FAILURE);
+                    }
+                };
+                print_preview(&p);
+                return Ok(ExitCode::SUCCESS);
+            }
+            match calendar::import_as(
+                &app,
+                &Importer::cli(),
+                arrangement,
+                ImportSource::Cli,
+                &Meta::cli(),
+            )
+            .await
+            {
+                Ok(o) => {
+                    println!(
+                        "imported {} version {} ({}); {} days changed",
+                        o.version.year, o.version.version, o.version.notice_title, o.changed_days
+                    );
+                    println!(
+                        "open deadlines recomputed: {} (due dates changed: {})",
+                        o.recompute.items_checked, o.recompute.due_dates_changed
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
+                    print_refusal(&e);
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => Err(anyhow::anyhow!(user_error(&e))),
+            }
+        }
+    }
+}
+
+fn print_preview(p: &calendar::ImportPreview) {
+    let current = match p.current_version {
+        None => "not published".to_owned(),
+        Some(0) => "shipped".to_owned(),
+        Some(v) => format!("version {v}"),
+    };
+    println!(
+        "dry run: {} would become version {} (in effect now: {current})",
+        p.year, p.next_version
+    );
+    if p.identical {
+        println!("identical to the arrangement in effect: the import would be refused");
+    }
+    let before = p
+        .working_days_before
+        .map_or_else(|| "-".to_owned(), |d| d.to_string());
+    println!(
+        "working days in {}: {before} -> {}",
+        p.year, p.working_days_after
+    );
+    println!("days changed: {}", p.changes.len());
+    for c in &p.changes {
+        let name = |n: &Option<String>| n.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
+        println!(
+            "  {}  {}{} -> {}{}",
+            c.date,
+            c.before,
+            name(&c.before_name),
+            c.after,
+            name(&c.after_name)
+        );
+    }
+    println!("nothing was written");
 }
 
 async fn serve(
@@ -313,7 +520,7 @@ async fn serve(
             );
         }
     }
-    let app = app_of(db, &settings);
+    let app = app_of(db, &settings).await?;
     if demo {
         match daiban_app::demo::load_if_empty(&app)
             .await
@@ -334,6 +541,7 @@ async fn serve(
             }
         }
     }
+    spawn_calendar_refresh(app.clone());
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -361,6 +569,24 @@ async fn serve(
     .with_graceful_shutdown(shutdown())
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every 60 s, picks up calendar versions another instance imported (one cheap query when
+/// nothing changed).
+fn spawn_calendar_refresh(app: App) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match calendar::refresh_if_changed(&app).await {
+                Ok(true) => tracing::info!("working-day calendar reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = ?e, "calendar refresh failed"),
+            }
+        }
+    });
 }
 
 async fn shutdown() {

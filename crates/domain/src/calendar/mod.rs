@@ -191,6 +191,26 @@ pub struct Calendar {
     next_unknown: Vec<i32>,
 }
 
+impl Default for Calendar {
+    /// A calendar without any arrangement: every exact query answers
+    /// [`CalendarError::UnknownYear`] and the provisional ones count Monday to Friday.
+    fn default() -> Self {
+        Self {
+            arrangements: BTreeMap::new(),
+            first_year: 1,
+            last_year: 0,
+            start: 0,
+            w_start: weekday_rank(0),
+            w_end: weekday_rank(0),
+            p_end: 0,
+            prefix: vec![0],
+            workdays: Vec::new(),
+            cells: Vec::new(),
+            next_unknown: Vec::new(),
+        }
+    }
+}
+
 fn day_number(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce())
 }
@@ -283,19 +303,7 @@ impl Calendar {
         let (Some(&first_year), Some(&last_year)) =
             (arrangements.keys().next(), arrangements.keys().next_back())
         else {
-            return Ok(Self {
-                arrangements,
-                first_year: 1,
-                last_year: 0,
-                start: 0,
-                w_start: weekday_rank(0),
-                w_end: weekday_rank(0),
-                p_end: 0,
-                prefix: vec![0],
-                workdays: Vec::new(),
-                cells: Vec::new(),
-                next_unknown: Vec::new(),
-            });
+            return Ok(Self::default());
         };
         let first_day =
             NaiveDate::from_ymd_opt(first_year, 1, 1).ok_or(CalendarError::OutOfRange)?;

@@ -2,6 +2,7 @@
 
 pub mod audit_entry;
 pub mod audit_head;
+pub mod calendar_version;
 pub mod case_extension;
 pub mod case_item;
 pub mod case_item_department;

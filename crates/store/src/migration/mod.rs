@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 pub use sea_orm_migration::MigratorTrait;
 
 mod m0001_foundation;
+mod m0002_calendar;
 mod m0003_cases;
 
 /// Runs Daiban's migrations.
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m0001_foundation::Migration),
+            Box::new(m0002_calendar::Migration),
             Box::new(m0003_cases::Migration),
         ]
     }
