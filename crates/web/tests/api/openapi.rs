@@ -32,6 +32,26 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/enterprises/{id}", vec!["get"]),
         ("/api/v1/audit", vec!["get"]),
         ("/api/v1/audit/verify", vec!["get"]),
+        ("/api/v1/catalog", vec!["get"]),
+        ("/api/v1/catalog/load-default", vec!["post"]),
+        ("/api/v1/catalog/{code}", vec!["get", "post"]),
+        ("/api/v1/projects", vec!["get", "post"]),
+        ("/api/v1/projects/{id}", vec!["get"]),
+        ("/api/v1/projects/{id}/decline", vec!["post"]),
+        ("/api/v1/projects/{id}/stage", vec!["post"]),
+        ("/api/v1/projects/{id}/bureau-helper", vec!["post"]),
+        ("/api/v1/projects/{id}/events", vec!["get"]),
+        ("/api/v1/projects/{id}/expected-completion", vec!["get"]),
+        ("/api/v1/projects/{id}/mandate", vec!["get", "post"]),
+        ("/api/v1/projects/{id}/mandate/actions", vec!["post"]),
+        ("/api/v1/projects/{id}/cases", vec!["post"]),
+        ("/api/v1/cases", vec!["get"]),
+        ("/api/v1/cases/{id}", vec!["get"]),
+        ("/api/v1/cases/{id}/actions", vec!["post"]),
+        ("/api/v1/cases/{id}/notices", vec!["get"]),
+        ("/api/v1/cases/{id}/materials", vec!["get"]),
+        ("/api/v1/cases/{id}/materials/{material_id}/moves", vec!["post"]),
+        ("/api/v1/cases/{id}/catalog-item", vec!["get"]),
     ];
     assert_eq!(
         paths.len(),
@@ -55,7 +75,10 @@ async fn the_document_is_valid_and_complete() {
     // Every documented route answers (not 404/405) — the document describes what is served.
     let admin = t.token("admin").await;
     for path in paths.keys() {
-        let concrete = path.replace("{id}", "1");
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{material_id}", "1")
+            .replace("{code}", "XH-FGW-001");
         for m in paths[path].as_object().expect("item").keys() {
             let method: Method = m.to_uppercase().parse().expect("method");
             let r = t
