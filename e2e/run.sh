@@ -8,14 +8,15 @@ if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquan
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 [ -d node_modules/playwright-core ] || npm install --no-audit --no-fund --silent
-cargo build -q -p daiban --manifest-path ../Cargo.toml
-BIN="${CARGO_TARGET_DIR:-../target}/debug/daiban"
+# The release build, as the README runs it: the demo city's year of activity loads in seconds there.
+cargo build -q --release -p daiban --manifest-path ../Cargo.toml
+BIN="${CARGO_TARGET_DIR:-../target}/release/daiban"
 WORK=$(mktemp -d)
 PORT=${DAIBAN_E2E_PORT:-18931}
 "$BIN" serve --demo --database "sqlite://$WORK/e2e.db" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 1 120); do
+for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
   sleep 0.5
 done

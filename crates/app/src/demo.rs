@@ -16,6 +16,9 @@ use serde::Deserialize;
 /// The demo city, embedded in the binary.
 pub const CITY_TOML: &str = include_str!("../../../data/demo/city.toml");
 
+/// Projects in the demo city's year of activity.
+pub const DEMO_PROJECTS: usize = 300;
+
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "daiban2026";
 
@@ -79,6 +82,8 @@ pub enum Loaded {
         enterprises: usize,
         /// Enterprise accounts created.
         enterprise_users: usize,
+        /// The year of activity generated.
+        activity: crate::demo_activity::Activity,
     },
 }
 
@@ -87,6 +92,14 @@ pub enum Loaded {
 /// # Errors
 /// A row of the embedded city breaks a rule (a bug in the data file), or the database fails.
 pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
+    load_with(app, DEMO_PROJECTS).await
+}
+
+/// [`load_if_empty`] with `projects` projects in the year of activity (tests use a few).
+///
+/// # Errors
+/// As [`load_if_empty`].
+pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
     if unit::Entity::find().count(&app.db.conn).await? > 0 {
         return Ok(Loaded::AlreadyPopulated);
     }
@@ -157,7 +170,9 @@ pub async fn load_if_empty(app: &App) -> AppResult<Loaded> {
         .await?;
     }
     w.commit().await?;
+    let activity = crate::demo_activity::generate(app, projects, app.now(), &hash).await?;
     Ok(Loaded::City {
+        activity,
         units: city.units.len(),
         staff: city.staff.len(),
         enterprises: city.enterprises.len(),

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod clock;
 pub mod deadlines;
 pub mod demo;
+pub mod demo_activity;
 pub mod enterprises;
 pub mod error;
 pub mod materials;

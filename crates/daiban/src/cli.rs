@@ -534,9 +534,14 @@ async fn serve(
                 staff,
                 enterprises,
                 enterprise_users,
+                activity,
             } => {
                 println!(
                     "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
+                );
+                println!(
+                    "A year of activity: {} projects, {} case items, {} actions.",
+                    activity.projects, activity.case_items, activity.actions
                 );
             }
         }

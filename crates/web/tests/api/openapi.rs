@@ -50,7 +50,10 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/cases/{id}/actions", vec!["post"]),
         ("/api/v1/cases/{id}/notices", vec!["get"]),
         ("/api/v1/cases/{id}/materials", vec!["get"]),
-        ("/api/v1/cases/{id}/materials/{material_id}/moves", vec!["post"]),
+        (
+            "/api/v1/cases/{id}/materials/{material_id}/moves",
+            vec!["post"],
+        ),
         ("/api/v1/cases/{id}/catalog-item", vec!["get"]),
     ];
     assert_eq!(
