@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod calendar;
 mod directory;
 
 use crate::AppState;
@@ -27,6 +28,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "users", description = "Accounts"),
         (name = "enterprises", description = "Enterprises (scoped)"),
         (name = "audit", description = "The audit log (auditor only)"),
+        (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
 struct ApiDoc;
@@ -60,5 +62,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(directory::get_enterprise))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))
+        .routes(routes!(calendar::get_day))
+        .routes(routes!(calendar::add))
+        .routes(routes!(calendar::between))
+        .routes(routes!(calendar::export))
+        .routes(routes!(calendar::versions))
+        .routes(routes!(calendar::import))
         .split_for_parts()
 }

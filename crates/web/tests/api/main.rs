@@ -11,6 +11,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod calendar;
 mod demo;
 mod errors;
 mod openapi;

@@ -32,6 +32,12 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/enterprises/{id}", vec!["get"]),
         ("/api/v1/audit", vec!["get"]),
         ("/api/v1/audit/verify", vec!["get"]),
+        ("/api/v1/calendar/days/{date}", vec!["get"]),
+        ("/api/v1/calendar/add", vec!["get"]),
+        ("/api/v1/calendar/between", vec!["get"]),
+        ("/api/v1/calendar/export", vec!["get"]),
+        ("/api/v1/calendar/versions", vec!["get"]),
+        ("/api/v1/calendar/imports", vec!["post"]),
     ];
     assert_eq!(
         paths.len(),
