@@ -531,6 +531,25 @@ pub async fn import(
     import_as(app, &actor.into(), arrangement, source, meta).await
 }
 
+/// [`import`] of an arrangement given as JSON text (the API body, the page's form). The role is
+/// checked before the text is read.
+///
+/// # Errors
+/// As [`import`]; [`AppError::Invalid`] on field `arrangement` when the text is not an
+/// arrangement.
+pub async fn import_text(
+    app: &App,
+    actor: &Actor,
+    text: &str,
+    source: ImportSource,
+    meta: &Meta,
+) -> AppResult<ImportOutcome> {
+    if actor.role != Role::Admin {
+        return Err(forbidden());
+    }
+    import_as(app, &actor.into(), parse(text)?, source, meta).await
+}
+
 /// [`import`] on behalf of `who` without a role check (the command line).
 ///
 /// # Errors

@@ -110,6 +110,21 @@ mod tests {
         for c in daiban_domain::staff::CadreCategory::ALL {
             assert!(zh.contains(&format!("cadre.{}", c.code())));
         }
+        for h in daiban_domain::calendar::HolidayName::ALL {
+            assert!(zh.contains(&format!("holiday.{}", h.code())));
+        }
+        for k in ["workday", "weekend", "holiday", "makeup_workday"] {
+            assert!(zh.contains(&format!("calendar.kind_{k}")));
+        }
+        for s in ["shipped", "cli", "web", "api"] {
+            assert!(zh.contains(&format!("calendar.src_{s}")));
+        }
+        for m in 1..=12 {
+            assert!(zh.contains(&format!("calendar.m{m}")));
+        }
+        for d in 1..=7 {
+            assert!(zh.contains(&format!("calendar.wd{d}")));
+        }
         for s in [401, 403, 404, 409, 422, 423, 500] {
             assert!(zh.contains(&format!("error.h{s}")));
         }

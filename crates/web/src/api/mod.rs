@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod business;
+mod calendar;
 mod directory;
 
 use crate::AppState;
@@ -31,6 +32,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "catalog", description = "The item catalog (审批事项目录), versioned"),
         (name = "projects", description = "Projects and their mandates (scoped)"),
         (name = "cases", description = "Case items (办件): lifecycle, notices, materials (scoped)"),
+        (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
 struct ApiDoc;
@@ -87,5 +89,11 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(business::case_materials))
         .routes(routes!(business::move_material))
         .routes(routes!(business::case_catalog_item))
+        .routes(routes!(calendar::get_day))
+        .routes(routes!(calendar::add))
+        .routes(routes!(calendar::between))
+        .routes(routes!(calendar::export))
+        .routes(routes!(calendar::versions))
+        .routes(routes!(calendar::import))
         .split_for_parts()
 }

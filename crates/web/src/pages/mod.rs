@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod audit;
+mod calendar;
 mod directory;
 mod home;
 mod login;
@@ -91,6 +92,7 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
         Role::Admin => {
             items.push(("/admin/units", "nav.units"));
             items.push(("/admin/users", "nav.users"));
+            items.push(("/admin/calendar", "nav.admin_calendar"));
         }
         Role::Auditor => items.push(("/audit", "nav.audit")),
         Role::Enterprise => items.push(("/enterprises", "nav.my_enterprise")),
@@ -110,6 +112,10 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
             items.push(("/directory", "nav.directory"));
             items.push(("/staff", "nav.my_unit_staff"));
         }
+    }
+    // The working-day calendar: every staff role (not enterprises, not the auditor).
+    if !matches!(actor.role, Role::Enterprise | Role::Auditor) {
+        items.push(("/calendar", "nav.calendar"));
     }
     items.push(("/account", "nav.account"));
     items
@@ -256,6 +262,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/users/{id}/active", post(admin::set_user_active))
         .route("/admin/users/{id}/password", post(admin::reset_password))
+        .route(
+            "/admin/calendar",
+            get(calendar::admin).post(calendar::import),
+        )
+        .route("/calendar", get(calendar::index))
+        .route("/calendar/{year}", get(calendar::year))
         .route("/audit", get(audit::show))
         .route("/directory", get(directory::units))
         .route("/directory/{id}", get(directory::unit))

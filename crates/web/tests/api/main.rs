@@ -12,6 +12,7 @@ mod access;
 mod audit;
 mod auth;
 mod cases;
+mod calendar;
 mod demo;
 mod errors;
 mod openapi;

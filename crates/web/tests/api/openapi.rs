@@ -55,6 +55,12 @@ async fn the_document_is_valid_and_complete() {
             vec!["post"],
         ),
         ("/api/v1/cases/{id}/catalog-item", vec!["get"]),
+        ("/api/v1/calendar/days/{date}", vec!["get"]),
+        ("/api/v1/calendar/add", vec!["get"]),
+        ("/api/v1/calendar/between", vec!["get"]),
+        ("/api/v1/calendar/export", vec!["get"]),
+        ("/api/v1/calendar/versions", vec!["get"]),
+        ("/api/v1/calendar/imports", vec!["post"]),
     ];
     assert_eq!(
         paths.len(),
