@@ -13,6 +13,7 @@ pub mod clock;
 pub mod demo;
 pub mod enterprises;
 pub mod error;
+pub mod inbox;
 pub mod materials;
 pub mod monitor;
 pub mod projects;
