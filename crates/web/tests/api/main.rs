@@ -11,6 +11,7 @@ mod helpers;
 mod access;
 mod audit;
 mod auth;
+mod case_pages;
 mod demo;
 mod errors;
 mod openapi;
