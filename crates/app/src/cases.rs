@@ -1336,3 +1336,18 @@ pub(crate) async fn model_for_update<C: ConnectionTrait>(
         .ok_or(AppError::NotFound)?;
     Ok((m, p))
 }
+
+/// The clock of the step case item `id` is in now, for its page.
+///
+/// # Errors
+/// [`AppError::NotFound`] outside scope; inconsistent suspensions in the database.
+pub async fn clock_of<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Step, ClockState)>> {
+    let m = model_of(db, actor, id).await?;
+    step_clock(db, calendar, &m, now).await
+}

@@ -87,9 +87,7 @@ enum Step {
 
 /// A project's plan: its target stage and how its items will go.
 struct ProjectPlan {
-    enterprise_id: i64,
     enterprise_user: i64,
-    unit_id: i64,
     agent: Option<i64>,
     target_stage: usize,
     restricted: bool,
@@ -383,9 +381,7 @@ pub async fn generate(
         let reach = (age as usize * ProjectStage::ALL.len() / 300).min(ProjectStage::ALL.len() - 1);
         let target_stage = rng.random_range(0..=reach);
         plans.push(ProjectPlan {
-            enterprise_id: e.id,
             enterprise_user: ent_users[&e.id],
-            unit_id: e.unit_id,
             agent: agents.get(&e.unit_id).copied(),
             target_stage,
             restricted: rng.random_bool(0.03),

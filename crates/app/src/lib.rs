@@ -16,6 +16,7 @@ pub mod demo;
 pub mod demo_activity;
 pub mod enterprises;
 pub mod error;
+pub mod inbox;
 pub mod materials;
 pub mod monitor;
 pub mod projects;

@@ -1,5 +1,7 @@
 //! 工作台: the home page, with what each role needs first.
 
+use super::inbox::{InboxRow, rows as inbox_rows};
+use super::projects::{CaseRow, ProjectRow, case_row, row as project_row};
 use super::{Chrome, chrome, error_page, render};
 use crate::AppState;
 use crate::extract::PageUser;
@@ -7,7 +9,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use daiban_app::audit::{AuditFilter, AuditView, Verification};
+use daiban_app::cases::{self, CaseFilter};
 use daiban_app::enterprises::EnterpriseView;
+use daiban_app::projects::{self, ProjectFilter};
 use daiban_app::units::{Oversight, UnitFilter, UnitView};
 use daiban_app::users::Contact;
 use daiban_app::{AppResult, audit, enterprises, units, users};
@@ -27,6 +31,10 @@ struct HomeTpl {
     chain: Option<Verification>,
     recent: Vec<AuditView>,
     oversight: Option<Oversight>,
+    counts: Vec<(String, u64)>,
+    case_lists: Vec<(String, Vec<CaseRow>)>,
+    projects: Vec<(ProjectRow, String)>,
+    notes: Vec<InboxRow>,
 }
 
 impl HomeTpl {
@@ -57,6 +65,10 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         chain: None,
         recent: vec![],
         oversight: None,
+        counts: vec![],
+        case_lists: vec![],
+        projects: vec![],
+        notes: vec![],
     };
     t.c.crumbs.truncate(1);
     t.c.crumbs[0].1 = None;
@@ -108,7 +120,163 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
             }
         }
     }
+    workbench(s, user, &mut t).await?;
     Ok(t)
+}
+
+/// The business part of the workbench: case items, projects and notifications for the role.
+async fn workbench(s: &AppState, user: &PageUser, t: &mut HomeTpl) -> AppResult<()> {
+    let db = &s.app.db.conn;
+    let a = &user.actor;
+    let lang = user.lang;
+    let now = s.app.now();
+    if matches!(a.role, Role::Admin | Role::Auditor) {
+        return Ok(());
+    }
+    let list = |f: CaseFilter| async move {
+        cases::list(db, a, &f, now).await.map(|(l, n)| {
+            (
+                l.into_iter().map(|c| case_row(lang, c)).collect::<Vec<_>>(),
+                n,
+            )
+        })
+    };
+    let open = |extra: CaseFilter| CaseFilter {
+        state: extra.state.or_else(|| Some("open".into())),
+        limit: Some(20),
+        ..extra
+    };
+    match a.role {
+        Role::Agent => {
+            let (mine, n_mine) = list(open(CaseFilter {
+                mine: Some(true),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (today, n_today) = list(open(CaseFilter {
+                due_today: Some(true),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (red, n_red) = list(open(CaseFilter {
+                warning: Some("red".into()),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (yellow, n_yellow) = list(open(CaseFilter {
+                warning: Some("yellow".into()),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (awaiting, n_await) = list(open(CaseFilter {
+                state: Some("awaiting_materials".into()),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            t.counts = vec![
+                (t.c.t("home.my_items"), n_mine),
+                (t.c.t("home.due_today"), n_today),
+                (t.c.t("home.red"), n_red),
+                (t.c.t("home.yellow"), n_yellow),
+                (t.c.t("home.awaiting"), n_await),
+            ];
+            let mut warn = red;
+            warn.extend(yellow);
+            t.case_lists = vec![
+                (t.c.t("home.due_today"), today),
+                (t.c.t("home.warnings"), warn),
+                (t.c.t("home.awaiting"), awaiting),
+                (t.c.t("home.my_items"), mine),
+            ];
+        }
+        Role::Helper | Role::UnitLeader => {
+            let (all, n_open) = list(CaseFilter {
+                state: Some("open".into()),
+                limit: Some(500),
+                ..CaseFilter::default()
+            })
+            .await?;
+            let mut by_state: std::collections::BTreeMap<String, u64> =
+                std::collections::BTreeMap::new();
+            for c in &all {
+                *by_state.entry(c.state.clone()).or_default() += 1;
+            }
+            t.counts = vec![(t.c.t("home.open_items"), n_open)];
+            t.counts.extend(by_state);
+            let red: Vec<CaseRow> = all
+                .iter()
+                .filter(|c| c.c.warning == "red")
+                .map(|c| case_row(lang, c.c.clone()))
+                .collect();
+            let first: Vec<CaseRow> = all.into_iter().take(20).collect();
+            if !red.is_empty() {
+                t.case_lists.push((t.c.t("home.overdue"), red));
+            }
+            t.case_lists.push((t.c.t("home.dept_items"), first));
+        }
+        Role::Coordinator | Role::CityLeader => {
+            let (_, n_open) = list(CaseFilter {
+                state: Some("open".into()),
+                limit: Some(1),
+                ..CaseFilter::default()
+            })
+            .await?;
+            let (red, n_red) = list(open(CaseFilter {
+                warning: Some("red".into()),
+                limit: Some(50),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (_, n_yellow) = list(open(CaseFilter {
+                warning: Some("yellow".into()),
+                limit: Some(1),
+                ..CaseFilter::default()
+            }))
+            .await?;
+            let (_, n_projects) = projects::list(
+                db,
+                a,
+                &ProjectFilter {
+                    limit: Some(1),
+                    ..ProjectFilter::default()
+                },
+            )
+            .await?;
+            t.counts = vec![
+                (t.c.t("home.projects"), n_projects),
+                (t.c.t("home.open_items"), n_open),
+                (t.c.t("home.red"), n_red),
+                (t.c.t("home.yellow"), n_yellow),
+            ];
+            t.case_lists.push((t.c.t("home.overdue"), red));
+        }
+        Role::Enterprise => {
+            let (list, _) = projects::list(
+                db,
+                a,
+                &ProjectFilter {
+                    limit: Some(20),
+                    ..ProjectFilter::default()
+                },
+            )
+            .await?;
+            for p in list {
+                let expected = projects::expected_completion(db, a, p.id, &s.app.calendar(), now)
+                    .await
+                    .ok()
+                    .and_then(|x| x.date)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                t.projects.push((project_row(lang, p), expected));
+            }
+        }
+        Role::Admin | Role::Auditor => {}
+    }
+    t.notes = inbox_rows(lang, daiban_app::inbox::list(db, a).await?)
+        .into_iter()
+        .take(5)
+        .collect();
+    Ok(())
 }
 
 /// GET /

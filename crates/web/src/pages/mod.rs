@@ -6,9 +6,14 @@ mod account;
 mod admin;
 mod audit;
 mod calendar;
+mod cases;
+mod catalog;
 mod directory;
 mod home;
+mod inbox;
+mod labels;
 mod login;
+mod projects;
 
 use crate::AppState;
 use crate::extract::PageUser;
@@ -89,6 +94,18 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
         .unit_kind
         .is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
     match actor.role {
+        Role::Admin | Role::Auditor => {}
+        Role::Enterprise => items.push(("/projects", "nav.my_projects")),
+        Role::Coordinator | Role::CityLeader => {
+            items.push(("/projects", "nav.projects"));
+            items.push(("/projects/major", "nav.major"));
+        }
+        Role::Agent | Role::UnitLeader | Role::Helper => items.push(("/projects", "nav.projects")),
+    }
+    if !matches!(actor.role, Role::Admin | Role::Auditor) {
+        items.push(("/inbox", "nav.inbox"));
+    }
+    match actor.role {
         Role::Admin => {
             items.push(("/admin/units", "nav.units"));
             items.push(("/admin/users", "nav.users"));
@@ -117,6 +134,7 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     if !matches!(actor.role, Role::Enterprise | Role::Auditor) {
         items.push(("/calendar", "nav.calendar"));
     }
+    items.push(("/catalog", "nav.catalog"));
     items.push(("/account", "nav.account"));
     items
         .into_iter()
@@ -274,4 +292,27 @@ pub fn routes() -> Router<AppState> {
         .route("/enterprises", get(directory::enterprises))
         .route("/enterprises/{id}", get(directory::enterprise))
         .route("/staff", get(directory::staff))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/new", get(projects::new))
+        .route("/projects/major", get(projects::major))
+        .route("/projects/{id}", get(projects::show))
+        .route("/projects/{id}/decline", post(projects::decline))
+        .route("/projects/{id}/mandate", post(projects::sign))
+        .route("/projects/{id}/mandate/print", get(projects::print))
+        .route(
+            "/projects/{id}/mandate/{action}",
+            post(projects::mandate_action),
+        )
+        .route("/projects/{id}/helper", post(projects::assign_helper))
+        .route("/projects/{id}/stage", post(projects::set_stage))
+        .route("/projects/{id}/items", post(projects::request_items))
+        .route("/cases/{id}", get(cases::show))
+        .route("/cases/{id}/act", post(cases::act))
+        .route("/cases/{id}/materials/{mid}", post(cases::move_material))
+        .route("/cases/{id}/notices/{seq}/print", get(cases::print_notice))
+        .route("/catalog", get(catalog::list))
+        .route("/catalog/load", post(catalog::load_default))
+        .route("/catalog/{code}", get(catalog::item).post(catalog::revise))
+        .route("/inbox", get(inbox::show))
+        .route("/inbox/{id}/read", post(inbox::mark_read))
 }

@@ -1,0 +1,93 @@
+//! The in-app inbox (站内消息): the notifications of the outbox as their recipients read them.
+//! An enterprise user reads its enterprise's notifications; a staff member reads their own.
+
+use crate::App;
+use crate::actor::{Actor, Meta};
+use crate::error::{AppError, AppResult, Msg, forbidden};
+use daiban_domain::role::Role;
+use daiban_store::entity::notification;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+
+/// One notification as its reader sees it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct InboxItem {
+    /// Id.
+    pub id: i64,
+    /// Kind (e.g. `progress`, `deadline.yellow`).
+    pub kind: String,
+    /// Title.
+    pub title: Msg,
+    /// Body.
+    pub body: Msg,
+    /// The project it concerns.
+    pub project_id: Option<i64>,
+    /// The case item it concerns.
+    pub case_item_id: Option<i64>,
+    /// When it was sent.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it was read.
+    pub read_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn mine(actor: &Actor) -> AppResult<sea_orm::Select<notification::Entity>> {
+    let q = notification::Entity::find();
+    match actor.role {
+        Role::Enterprise => {
+            let e = actor.enterprise_id.ok_or_else(forbidden)?;
+            Ok(q.filter(notification::Column::EnterpriseId.eq(e)))
+        }
+        Role::Admin | Role::Auditor => Err(forbidden()),
+        _ => Ok(q.filter(notification::Column::UserId.eq(actor.user_id))),
+    }
+}
+
+/// The caller's notifications, newest first (at most 100).
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without business data.
+pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<InboxItem>> {
+    Ok(mine(actor)?
+        .order_by_desc(notification::Column::CreatedAt)
+        .order_by_desc(notification::Column::Id)
+        .limit(100)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| InboxItem {
+            id: n.id,
+            kind: n.kind,
+            title: Msg::new(n.title_zh, n.title_en),
+            body: Msg::new(n.body_zh, n.body_en),
+            project_id: n.project_id,
+            case_item_id: n.case_item_id,
+            created_at: n.created_at,
+            read_at: n.read_at,
+        })
+        .collect())
+}
+
+/// Marks one of the caller's notifications as read (reading it again changes nothing). Reading
+/// is not a change of business data, so it is not audited.
+///
+/// # Errors
+/// [`AppError::NotFound`] when the notification is not the caller's.
+pub async fn mark_read(app: &App, actor: &Actor, id: i64, _meta: &Meta) -> AppResult<()> {
+    let w = app.begin_write().await?;
+    let n = mine(actor)
+        .map_err(|_| AppError::NotFound)?
+        .filter(notification::Column::Id.eq(id))
+        .one(&w.txn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if n.read_at.is_none() {
+        notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(Some(app.now())))
+            .filter(notification::Column::Id.eq(n.id))
+            .exec(&w.txn)
+            .await?;
+    }
+    w.commit().await?;
+    Ok(())
+}
