@@ -201,8 +201,9 @@ fn delay(act: &ItemAct, item: &CatalogItemView, rng: &mut StdRng) -> u32 {
     )
     .unwrap_or(1);
     match act {
-        ItemAct::Accept | ItemAct::HelperAccept => rng.random_range(0..2),
-        ItemAct::Notice(_) | ItemAct::LoseMaterial => rng.random_range(0..2),
+        ItemAct::Accept | ItemAct::HelperAccept | ItemAct::Notice(_) | ItemAct::LoseMaterial => {
+            rng.random_range(0..2)
+        }
         ItemAct::Complete(_) => rng.random_range(1..6),
         ItemAct::Submit => {
             if rng.random_bool(0.06) {
@@ -340,10 +341,11 @@ pub async fn generate(
     // The items a typical project runs, by stage: unconditional ones whose department has a helper.
     let mut by_stage: Vec<Vec<&CatalogItemView>> = vec![Vec::new(); ProjectStage::ALL.len()];
     for i in &items {
-        if i.applies_when.trim().is_empty() && helpers.contains_key(&i.department_id) {
-            if let Some(s) = ProjectStage::from_code(&i.stage) {
-                by_stage[s.index()].push(i);
-            }
+        if i.applies_when.trim().is_empty()
+            && helpers.contains_key(&i.department_id)
+            && let Some(s) = ProjectStage::from_code(&i.stage)
+        {
+            by_stage[s.index()].push(i);
         }
     }
     let ent_rows = enterprise::Entity::find()
@@ -376,9 +378,15 @@ pub async fn generate(
     for n in 0..count {
         let e = ents[n % ents.len()];
         // Older projects got further; recent ones are early.
-        let age = rng.random_range(3..360);
-        let begin = after_workdays(&calendar, end - Duration::days(age), 0, &mut rng).max(start);
-        let reach = (age as usize * ProjectStage::ALL.len() / 300).min(ProjectStage::ALL.len() - 1);
+        let age: usize = rng.random_range(3..360);
+        let begin = after_workdays(
+            &calendar,
+            end - Duration::days(i64::try_from(age).unwrap_or(0)),
+            0,
+            &mut rng,
+        )
+        .max(start);
+        let reach = (age * ProjectStage::ALL.len() / 300).min(ProjectStage::ALL.len() - 1);
         let target_stage = rng.random_range(0..=reach);
         plans.push(ProjectPlan {
             enterprise_user: ent_users[&e.id],

@@ -45,6 +45,10 @@ struct CatalogTpl {
 }
 
 impl CatalogTpl {
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes template values by reference"
+    )]
     fn dept(&self, id: &i64) -> String {
         self.departments.get(id).cloned().unwrap_or_default()
     }
@@ -159,6 +163,7 @@ impl ItemTpl {
     fn format(&self, m: &MaterialSpec) -> String {
         pick(self.lang, m.format.label_zh(), m.format.label_en())
     }
+    #[expect(clippy::unused_self, reason = "called from the template as a method")]
     fn when(&self, r: &CatalogItemView) -> String {
         l::dt(r.created_at)
     }

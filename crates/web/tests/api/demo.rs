@@ -37,7 +37,9 @@ async fn the_demo_city_loads_once_with_an_intact_audit_chain() {
                 "the activity is audited too"
             );
         }
-        broken => panic!("the demo's audit chain must be intact: {broken:?}"),
+        broken @ Verification::Broken { .. } => {
+            panic!("the demo's audit chain must be intact: {broken:?}")
+        }
     }
     for (role, username) in DEMO_ACCOUNTS {
         let issued = daiban_app::auth::login(
