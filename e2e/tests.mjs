@@ -108,6 +108,25 @@ await check('the administrator creates a unit through the form, keyboard only', 
   await page.close();
 });
 
+await check('the administrator imports a year from a JSON file (TEST fixture), then it is on the year page', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('用户名').fill('sys.admin');
+  await page.getByLabel('密码').fill('daiban2026');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(`${BASE}/`);
+  await page.goto(`${BASE}/admin/calendar`);
+  await page.setInputFiles('#calendar-file', new URL('../crates/daiban/tests/fixtures/2027-test.json', import.meta.url).pathname);
+  await page.waitForFunction(() => document.getElementById('arrangement').value.includes('"year": 2027'));
+  await page.getByRole('button', { name: '校验并导入' }).click();
+  await page.locator('.flash').waitFor();
+  assert.match(await page.locator('.flash').innerText(), /2027 年第 1 版/);
+  await page.goto(`${BASE}/calendar/2027`);
+  assert.ok((await page.locator('td.day.holiday').count()) > 20, 'holidays of 2027 marked');
+  await page.screenshot({ path: 'artifacts/desktop-admin-calendar-imported.png', fullPage: true });
+  await page.close();
+});
+
 await browser.close();
 console.log(`\n${passed} passed, ${failures} failed`);
 process.exit(failures ? 1 : 0);

@@ -460,3 +460,54 @@ async fn the_administrator_imports_through_the_page() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn another_instance_picks_up_an_import() {
+    let t = TestApp::new().await;
+    // A second instance over the same database, as several stateless servers share PostgreSQL.
+    let other = daiban_app::App::new(
+        t.app.db.clone(),
+        t.clock.clone(),
+        daiban_app::AuthPolicy::default(),
+    );
+    assert!(
+        !daiban_app::calendar::refresh_if_changed(&other)
+            .await
+            .expect("refresh")
+    );
+    let admin = t.token("admin").await;
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/calendar/imports",
+            Some(&admin),
+            Some(fixture()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert!(
+        t.app.calendar().covers(2027),
+        "the importing instance reloads at once"
+    );
+    assert!(!other.calendar().covers(2027));
+    assert!(
+        daiban_app::calendar::refresh_if_changed(&other)
+            .await
+            .expect("refresh")
+    );
+    assert!(other.calendar().covers(2027));
+    assert!(
+        !daiban_app::calendar::refresh_if_changed(&other)
+            .await
+            .expect("refresh")
+    );
+    // A fresh instance loads the imported year at start.
+    let started = daiban_app::App::start(
+        t.app.db.clone(),
+        t.clock.clone(),
+        daiban_app::AuthPolicy::default(),
+    )
+    .await
+    .expect("start");
+    assert!(started.calendar().covers(2027));
+}
