@@ -625,3 +625,75 @@ async fn the_monitor_raises_each_alert_once_across_restarts() {
         "the monitor does not bump the version"
     );
 }
+
+#[tokio::test]
+async fn a_provisional_due_date_becomes_exact_when_the_year_is_imported() {
+    let t = TestApp::new().await;
+    t.clock.advance(chrono::Duration::days(32)); // Tuesday 29 December 2026, 10:00
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]}),
+    )
+    .await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 2}),
+    )
+    .await;
+    act(&t, &agent, id, json!({"action": "submit", "version": 3})).await;
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 4}),
+    )
+    .await;
+    // 3 working days from Tuesday reach into 2027, whose holidays are not published: counted on
+    // weekends alone (Friday 1 January) and marked provisional.
+    assert_eq!(r.json()["due_at"], "2027-01-01T09:30:00Z", "{}", r.text);
+    assert_eq!(r.json()["due_provisional"], true);
+    let admin = t.token("admin").await;
+    let fixture: Value = serde_json::from_str(include_str!(
+        "../../../daiban/tests/fixtures/2027-test.json"
+    ))
+    .expect("fixture");
+    let imp = post(&t, &admin, "/api/v1/calendar/imports", fixture).await;
+    assert_eq!(imp.status, StatusCode::CREATED, "{}", imp.text);
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            Some(&helper),
+            None,
+        )
+        .await;
+    // 1–3 January are off in the imported arrangement: due Monday 4 January, exact now.
+    assert_eq!(r.json()["due_at"], "2027-01-04T09:30:00Z", "{}", r.text);
+    assert_eq!(r.json()["due_provisional"], false);
+    let events = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{pid}/events"),
+            Some(&helper),
+            None,
+        )
+        .await
+        .json();
+    let change = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["kind"] == "due.changed")
+        .expect("the change of due date is in the item's history");
+    assert_eq!(change["data"]["old_due_at"], "2027-01-01T09:30:00Z");
+    assert_eq!(change["data"]["new_due_at"], "2027-01-04T09:30:00Z");
+    assert_eq!(change["data"]["was_provisional"], true);
+}
