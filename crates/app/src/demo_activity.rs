@@ -298,6 +298,7 @@ pub async fn generate(
                         phone: format!("0523-8{:07}", 3_000_000 + i * 10 + k),
                         address: format!("{}工业集中区", town.name),
                         industry: industry.into(),
+                        uscc_override_reason: String::new(),
                     },
                     &meta,
                 )

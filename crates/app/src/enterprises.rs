@@ -22,6 +22,8 @@ pub struct EnterpriseView {
     pub id: i64,
     /// Unified social credit code.
     pub uscc: String,
+    /// Why a code failing only the checksum was accepted (by a bureau coordinator).
+    pub uscc_override_reason: Option<String>,
     /// Name.
     pub name: String,
     /// Location unit id.
@@ -43,6 +45,7 @@ impl From<enterprise::Model> for EnterpriseView {
         Self {
             id: m.id,
             uscc: m.uscc,
+            uscc_override_reason: m.uscc_override_reason,
             name: m.name,
             unit_id: m.unit_id,
             legal_rep: m.legal_rep,
@@ -78,6 +81,10 @@ pub struct EnterpriseInput {
     /// Industry.
     #[serde(default)]
     pub industry: String,
+    /// Why a code that fails only the GB 32100 checksum is accepted (a bureau coordinator's
+    /// decision after checking it, e.g. an early pilot code); empty otherwise.
+    #[serde(default)]
+    pub uscc_override_reason: String,
 }
 
 fn scoped(actor: &Actor, q: Select<enterprise::Entity>) -> AppResult<Select<enterprise::Entity>> {
@@ -162,14 +169,33 @@ pub async fn insert<C: ConnectionTrait>(
     meta: &Meta,
 ) -> AppResult<EnterpriseView> {
     let mut checks = Checks::default();
+    let override_reason = input.uscc_override_reason.trim();
     let uscc = match Uscc::parse(&input.uscc) {
         Ok(u) => u.as_str().to_owned(),
+        Err(e) if e.is_overridable() && !override_reason.is_empty() => {
+            Uscc::parse_format(&input.uscc)
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default()
+        }
+        Err(e) if e.is_overridable() => {
+            checks.push(FieldError::new(
+                "uscc",
+                "uscc_checksum",
+                format!(
+                    "统一社会信用代码校验位不符（GB 32100-2015）：{e}。如为早期试点代码，可由市行政审批局协调员核实后填写理由登记"
+                ),
+                format!(
+                    "the unified social credit code fails the GB 32100-2015 checksum: {e}. An early pilot code can be accepted by a bureau coordinator with a reason"
+                ),
+            ));
+            String::new()
+        }
         Err(e) => {
             checks.push(FieldError::new(
                 "uscc",
-                "uscc",
-                format!("统一社会信用代码无效：{e}"),
-                format!("invalid unified social credit code: {e}"),
+                "uscc_format",
+                format!("统一社会信用代码格式错误：{e}"),
+                format!("malformed unified social credit code: {e}"),
             ));
             String::new()
         }
@@ -204,7 +230,8 @@ pub async fn insert<C: ConnectionTrait>(
     };
     let m = enterprise::Entity::insert(enterprise::ActiveModel {
         uscc: Set(uscc),
-        uscc_override_reason: Set(None),
+        uscc_override_reason: Set(Some(override_reason.to_owned())
+            .filter(|r| !r.is_empty() && Uscc::parse(&input.uscc).is_err())),
         name: Set(name),
         unit_id: Set(unit.id),
         legal_rep: Set(input.legal_rep.trim().to_owned()),
@@ -235,6 +262,49 @@ pub async fn insert<C: ConnectionTrait>(
         },
     )
     .await?;
+    Ok(view)
+}
+
+/// Registers an enterprise: an agent for its own town unit, a bureau coordinator for any. Only a
+/// coordinator may accept a code that fails only the checksum, and must say why; a malformed
+/// code is never accepted.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles; [`AppError::Invalid`] naming the USCC rule that
+/// failed (`uscc_format`, `uscc_checksum`), an override by someone else, a unit outside the
+/// agent's own, or a duplicate code.
+pub async fn register(
+    app: &App,
+    actor: &Actor,
+    input: &EnterpriseInput,
+    meta: &Meta,
+) -> AppResult<EnterpriseView> {
+    match actor.role {
+        Role::Coordinator => {}
+        Role::Agent => {
+            let w = crate::units::find_by_code(&app.db.conn, input.unit.trim()).await?;
+            if w.map(|u| u.id) != actor.unit_id {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "unit",
+                    "outside_unit",
+                    "代办员只能登记本辖区的企业",
+                    "an agent registers enterprises of its own unit only",
+                )]));
+            }
+            if !input.uscc_override_reason.trim().is_empty() {
+                return Err(AppError::Invalid(vec![FieldError::new(
+                    "uscc_override_reason",
+                    "coordinator_only",
+                    "只有市行政审批局协调员可以核准校验位不符的代码",
+                    "only a bureau coordinator may accept a code that fails the checksum",
+                )]));
+            }
+        }
+        _ => return Err(forbidden()),
+    }
+    let w = app.begin_write().await?;
+    let view = insert(&w.txn, app.now(), &actor.into(), input, meta).await?;
+    w.commit().await?;
     Ok(view)
 }
 
@@ -269,6 +339,7 @@ pub async fn all_for_admin<C: ConnectionTrait>(
         .map(|m| EnterpriseView {
             id: m.id,
             uscc: m.uscc,
+            uscc_override_reason: None,
             name: m.name,
             unit_id: m.unit_id,
             legal_rep: String::new(),

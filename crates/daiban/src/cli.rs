@@ -547,6 +547,7 @@ async fn serve(
         }
     }
     spawn_calendar_refresh(app.clone());
+    spawn_monitor(app.clone(), settings.monitor_interval_seconds);
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -589,6 +590,31 @@ fn spawn_calendar_refresh(app: App) {
                 Ok(true) => tracing::info!("working-day calendar reloaded"),
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = ?e, "calendar refresh failed"),
+            }
+        }
+    });
+}
+
+/// Runs the deadline monitor every `seconds` (on PostgreSQL only one instance at a time runs
+/// it, through an advisory lock; alerts are idempotent either way).
+fn spawn_monitor(app: App, seconds: u64) {
+    if seconds == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match daiban_app::monitor::run_once(&app).await {
+                Ok(r) if r.alerts_raised > 0 || r.levels_changed > 0 => tracing::info!(
+                    checked = r.checked,
+                    alerts = r.alerts_raised,
+                    levels_changed = r.levels_changed,
+                    "deadline monitor"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "deadline monitor failed"),
             }
         }
     });

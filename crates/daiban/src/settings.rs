@@ -19,6 +19,9 @@ pub struct Settings {
     pub auth: daiban_app::AuthPolicy,
     /// HTTP.
     pub web: daiban_web::WebSettings,
+    /// Seconds between runs of the deadline monitor (yellow and red warnings); 0 turns it off
+    /// on this instance (another instance on the same PostgreSQL may run it).
+    pub monitor_interval_seconds: u64,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
             log_json: false,
             auth: daiban_app::AuthPolicy::default(),
             web: daiban_web::WebSettings::default(),
+            monitor_interval_seconds: 60,
         }
     }
 }

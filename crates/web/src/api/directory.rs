@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, ApiQuery, ApiUser};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use daiban_app::enterprises::{self, EnterpriseView};
+use daiban_app::enterprises::{self, EnterpriseInput, EnterpriseView};
 use daiban_app::units::{self, UnitFilter, UnitInput, UnitView};
 use daiban_app::users::{self, UserFilter, UserInput, UserView};
 use serde::Deserialize;
@@ -302,4 +302,19 @@ pub async fn get_enterprise(
         .await
         .map(Json)
         .map_err(|e| user.err(e))
+}
+
+/// Register an enterprise (an agent for its own unit; a bureau coordinator for any, who alone may
+/// accept a code failing only the checksum, with `uscc_override_reason`).
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", security(("bearer" = [])), request_body = EnterpriseInput,
+    responses((status = 201, body = EnterpriseView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_enterprise(
+    State(s): State<AppState>,
+    user: ApiUser,
+    ApiJson(input): ApiJson<EnterpriseInput>,
+) -> ApiResult<(StatusCode, Json<EnterpriseView>)> {
+    let v = enterprises::register(&s.app, &user.actor, &input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
 }

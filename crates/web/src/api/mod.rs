@@ -62,7 +62,10 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(directory::get_user, directory::update_user))
         .routes(routes!(directory::set_user_active))
         .routes(routes!(directory::reset_user_password))
-        .routes(routes!(directory::list_enterprises))
+        .routes(routes!(
+            directory::list_enterprises,
+            directory::create_enterprise
+        ))
         .routes(routes!(directory::get_enterprise))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::verify_audit))

@@ -233,3 +233,101 @@ async fn deactivating_an_account_ends_its_sessions() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn enterprise_codes_valid_checksum_override_and_malformed() {
+    let t = TestApp::new().await;
+    let agent = t.token("agent.a").await;
+    let coord = t.token("coord").await;
+    let body = |uscc: &str, reason: &str| serde_json::json!({"uscc": uscc, "name": "甲镇新材料有限公司", "unit": "T-A", "uscc_override_reason": reason});
+    // Valid after trimming and upper-casing (the standard's worked example, lower case).
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&coord),
+            Some(body(" 91350100m000100y43 ", "")),
+        )
+        .await;
+    // Already registered by the fixture: the duplicate is named.
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("duplicate"), "{}", r.text);
+    // A pilot code failing only the checksum: refused for the agent, with the rule named…
+    let pilot = "91350100M0001TGQXM";
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&agent),
+            Some(body(pilot, "")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("uscc_checksum"), "{}", r.text);
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&agent),
+            Some(body(pilot, "试点代码")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("coordinator_only"), "{}", r.text);
+    // …accepted by a coordinator with a recorded reason.
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&coord),
+            Some(body(pilot, "福建2015年试点代码，经市场监管部门核实有效")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["uscc"], pilot);
+    assert!(
+        r.json()["uscc_override_reason"]
+            .as_str()
+            .expect("reason")
+            .contains("试点")
+    );
+    // A malformed code is never accepted, not even by a coordinator.
+    for bad in [
+        "91350100M000100Y4",
+        "91350100M000100YOZ",
+        "91350100M000100Y43X",
+    ] {
+        let r = t
+            .api(
+                Method::POST,
+                "/api/v1/enterprises",
+                Some(&coord),
+                Some(body(bad, "理由")),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert!(r.text.contains("uscc_format"), "{bad}: {}", r.text);
+    }
+    // A valid new code from the agent of its own unit.
+    let code = daiban_domain::enterprise::complete_uscc("91321281MA2000001").expect("code");
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&agent),
+            Some(body(code.as_str(), "")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["uscc_override_reason"], serde_json::Value::Null);
+    // Another town's unit is outside the agent's registration.
+    let r = t
+        .api(
+            Method::POST,
+            "/api/v1/enterprises",
+            Some(&agent),
+            Some(serde_json::json!({"uscc": code.as_str(), "name": "乙", "unit": "T-B"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -28,7 +28,7 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/users/{id}", vec!["get", "patch"]),
         ("/api/v1/users/{id}/active", vec!["post"]),
         ("/api/v1/users/{id}/password", vec!["post"]),
-        ("/api/v1/enterprises", vec!["get"]),
+        ("/api/v1/enterprises", vec!["get", "post"]),
         ("/api/v1/enterprises/{id}", vec!["get"]),
         ("/api/v1/audit", vec!["get"]),
         ("/api/v1/audit/verify", vec!["get"]),
