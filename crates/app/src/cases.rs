@@ -202,7 +202,7 @@ pub async fn list<C: ConnectionTrait>(
     }
     match f.state.as_deref() {
         Some("open") => {
-            q = q.filter(case_item::Column::State.is_not_in(crate::projects::CLOSED_CASE_STATES))
+            q = q.filter(case_item::Column::State.is_not_in(crate::projects::CLOSED_CASE_STATES));
         }
         Some(s) if !s.is_empty() => q = q.filter(case_item::Column::State.eq(s)),
         _ => {}

@@ -604,15 +604,15 @@ pub async fn load_file<C: ConnectionTrait>(
     let mut edges = BTreeMap::new();
     let mut resolved = Vec::new();
     for spec in file.item {
-        if !edges.contains_key(&spec.code) {
-            edges.insert(spec.code.clone(), spec.prerequisites.clone());
-        } else {
+        if edges.contains_key(&spec.code) {
             checks.push(invalid(
                 "item",
                 "duplicate_code",
                 format!("事项编码“{}”重复", spec.code),
                 format!("item code {:?} is listed twice", spec.code),
             ));
+        } else {
+            edges.insert(spec.code.clone(), spec.prerequisites.clone());
         }
         if let Some(r) = resolve(spec, &departments, &known, &mut checks) {
             resolved.push(r);

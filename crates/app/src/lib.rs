@@ -94,6 +94,10 @@ impl WriteTxn<'_> {
 
 impl App {
     /// Builds the application over an open, migrated database.
+    #[expect(
+        clippy::expect_used,
+        reason = "the shipped calendar is compiled in and checked by the domain's tests"
+    )]
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> Self {
         let write_lock = (db.backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Self {

@@ -355,7 +355,7 @@ pub async fn create(
             Some(u)
                 if u.kind
                     .parse::<daiban_domain::unit::UnitKind>()
-                    .is_ok_and(|k| k.is_town_unit()) =>
+                    .is_ok_and(daiban_domain::unit::UnitKind::is_town_unit) =>
             {
                 u.id
             }
@@ -1226,8 +1226,8 @@ pub async fn events<C: ConnectionTrait>(
     actor: &Actor,
     project_id: i64,
 ) -> AppResult<Vec<EventView>> {
-    model_in_scope(db, actor, project_id).await?;
     use daiban_store::entity::project_event;
+    model_in_scope(db, actor, project_id).await?;
     let mut q =
         project_event::Entity::find().filter(project_event::Column::ProjectId.eq(project_id));
     if let Scope::Department(d) = scope::of(actor)? {

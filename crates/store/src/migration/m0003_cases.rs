@@ -30,7 +30,7 @@ async fn index(
     if unique {
         idx.unique();
     }
-    m.create_index(idx.to_owned()).await
+    m.create_index(idx.clone()).await
 }
 
 #[async_trait::async_trait]

@@ -22,6 +22,10 @@ use daiban_domain::custody::{CustodyEvent, CustodyState, apply_custody};
 use std::collections::BTreeMap;
 
 /// One action the user may take now, with the inputs it needs.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one flag per kind of input the form shows"
+)]
 pub struct ActionForm {
     /// Action code.
     pub code: &'static str,

@@ -122,20 +122,20 @@ pub fn warning_class(code: &str) -> &'static str {
 
 /// What a timeline event was, in words.
 pub fn event(lang: &str, kind: &str) -> String {
-    if let Some(a) = kind.strip_prefix("case.") {
-        if let Some(a) = CaseAction::from_code(a) {
-            return action(lang, a);
-        }
+    if let Some(a) = kind.strip_prefix("case.")
+        && let Some(a) = CaseAction::from_code(a)
+    {
+        return action(lang, a);
     }
-    if let Some(a) = kind.strip_prefix("mandate.") {
-        if let Some(a) = MandateAction::from_code(a) {
-            return format!("{}{}", t(lang, "event.mandate"), mandate_action(lang, a));
-        }
+    if let Some(a) = kind.strip_prefix("mandate.")
+        && let Some(a) = MandateAction::from_code(a)
+    {
+        return format!("{}{}", t(lang, "event.mandate"), mandate_action(lang, a));
     }
-    if let Some(e) = kind.strip_prefix("material.") {
-        if let Some(e) = CustodyEvent::from_code(e) {
-            return format!("{}{}", t(lang, "event.material"), custody_event(lang, e));
-        }
+    if let Some(e) = kind.strip_prefix("material.")
+        && let Some(e) = CustodyEvent::from_code(e)
+    {
+        return format!("{}{}", t(lang, "event.material"), custody_event(lang, e));
     }
     let key = format!("event.{}", kind.replace('.', "_"));
     let s = t(lang, &key);

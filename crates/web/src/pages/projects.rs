@@ -454,6 +454,10 @@ pub fn by_stage(lang: &str, items: Vec<CatalogItemView>) -> Vec<StageGroup> {
 
 #[derive(Template)]
 #[template(path = "project.html")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one flag per form the page shows"
+)]
 struct ProjectTpl {
     c: Chrome,
     r: ProjectRow,
@@ -478,6 +482,10 @@ struct ProjectTpl {
 }
 
 impl ProjectTpl {
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes template arguments by reference"
+    )]
     fn is_helper(&self, id: &i64) -> bool {
         self.r.p.bureau_helper_id == Some(*id)
     }
@@ -517,7 +525,8 @@ async fn project_page(
         .ok();
     let agent = agent_side(a, &p);
     let status = ProjectStatus::from_code(&p.status);
-    let served = PolicyStanding::from_code(&p.policy_standing).is_some_and(|x| x.is_served());
+    let served =
+        PolicyStanding::from_code(&p.policy_standing).is_some_and(PolicyStanding::is_served);
     let may_sign =
         status == Some(ProjectStatus::Requested) && served && (a.role == Role::Enterprise || agent);
     let may_decline = status == Some(ProjectStatus::Requested) && !served && agent;
