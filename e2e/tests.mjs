@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 const BASE = process.env.DAIBAN_URL;
 const ROLES = ['ent.demo', 'dainan.agent1', 'fgw.helper', 'dainan.leader', 'bureau.coord1', 'city.leader', 'sys.admin', 'sys.auditor'];
-const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday'];
+const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event'];
 const keyPattern = new RegExp(`\\b(${KEY_PREFIXES.join('|')})\\.[a-z_0-9]+\\b`);
 
 const browser = await chromium.launch({
@@ -125,6 +125,92 @@ await check('the administrator imports a year from a JSON file (TEST fixture), t
   assert.ok((await page.locator('td.day.holiday').count()) > 20, 'holidays of 2027 marked');
   await page.screenshot({ path: 'artifacts/desktop-admin-calendar-imported.png', fullPage: true });
   await page.close();
+});
+
+async function login(ctx, user) {
+  const page = await ctx.newPage();
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('用户名').fill(user);
+  await page.getByLabel('密码').fill('daiban2026');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${BASE}/`);
+  return page;
+}
+
+await check('a project and one item from registration to approval, in the browser', async () => {
+  const errors = [];
+  const watch = (page) => page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  // The administrator loads the default catalog if the demo has none.
+  let ctx = await browser.newContext({ locale: 'zh-CN' });
+  let page = await login(ctx, 'sys.admin');
+  watch(page);
+  await page.goto(`${BASE}/catalog`);
+  const load = page.getByRole('button', { name: '加载默认事项目录' });
+  if (await load.count()) { await load.click(); await page.locator('.flash').waitFor(); }
+  await page.screenshot({ path: 'artifacts/desktop-catalog.png', fullPage: true });
+  await ctx.close();
+
+  // The enterprise registers a project, signs the mandate, requests the filing item.
+  ctx = await browser.newContext({ locale: 'zh-CN' });
+  page = await login(ctx, 'ent.demo');
+  watch(page);
+  await page.goto(`${BASE}/projects/new`);
+  await page.getByLabel('项目名称').fill('E2E 新材料生产线');
+  await page.getByLabel('总投资').fill('8600');
+  await page.getByLabel('所属行业').fill('新材料');
+  await page.getByRole('button', { name: '登记项目' }).click();
+  await page.locator('.flash').waitFor();
+  const projectUrl = page.url().split('?')[0];
+  await page.getByLabel('本人确认：委托出于自愿，代办服务免费').check();
+  await page.getByRole('button', { name: '签订委托' }).click();
+  await page.locator('.flash').waitFor();
+  await page.locator('input[name=item][value="XH-FGW-001"]').check();
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await page.locator('.flash').waitFor();
+  await page.screenshot({ path: 'artifacts/desktop-ent.demo-project.png', fullPage: true });
+  const caseHref = await page.locator('a[href^="/cases/"]').first().getAttribute('href');
+  await ctx.close();
+
+  // The bureau (acting for the agent side) accepts, issues a one-time notice, completes and submits.
+  ctx = await browser.newContext({ locale: 'zh-CN' });
+  page = await login(ctx, 'bureau.coord1');
+  watch(page);
+  const act = async (label, fill) => {
+    await page.goto(`${BASE}${caseHref}`);
+    const box = page.locator('details.action').filter({ has: page.locator('summary').filter({ hasText: new RegExp(`^${label}$`) }) });
+    await box.locator('summary').first().click();
+    if (fill) await fill(box);
+    await box.getByRole('button', { name: label, exact: true }).click();
+    await page.locator('.flash').waitFor();
+  };
+  await act('受理', async (box) => { await box.locator('input[name=materials]').first().check(); });
+  await act('一次性告知', async (box) => {
+    await box.locator('input[name=demand]').last().check();
+    await box.locator('input[name^=dnote_]').last().fill('请加盖企业公章');
+  });
+  await page.goto(`${BASE}${caseHref}/notices/1/print`);
+  assert.ok((await page.locator('h1').innerText()).includes('一次性告知书'));
+  await page.screenshot({ path: 'artifacts/desktop-notice-print.png', fullPage: true });
+  await act('材料齐全', async (box) => { for (const c of await box.locator('input[name=materials]').all()) await c.check(); });
+  await act('报送');
+  await ctx.close();
+
+  // The department's helper accepts and approves; the enterprise sees it in its timeline.
+  ctx = await browser.newContext({ locale: 'zh-CN' });
+  page = await login(ctx, 'fgw.helper');
+  watch(page);
+  await act('部门受理');
+  await act('准予');
+  await page.screenshot({ path: 'artifacts/desktop-fgw.helper-case.png', fullPage: true });
+  await ctx.close();
+  ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
+  page = await login(ctx, 'ent.demo');
+  watch(page);
+  await page.goto(projectUrl);
+  assert.ok((await page.locator('main').innerText()).includes('已准予'));
+  await page.screenshot({ path: 'artifacts/phone-ent.demo-project-done.png', fullPage: true });
+  await ctx.close();
+  assert.deepEqual(errors, [], 'server errors');
 });
 
 await browser.close();

@@ -148,7 +148,7 @@ struct ItemTpl {
     co_departments: Vec<String>,
     stage: String,
     item_type: String,
-    revisions: Vec<CatalogItemView>,
+    revisions: Vec<(CatalogItemView, String)>,
     admin: bool,
     json: String,
     change_note: String,
@@ -162,10 +162,6 @@ impl ItemTpl {
     }
     fn format(&self, m: &MaterialSpec) -> String {
         pick(self.lang, m.format.label_zh(), m.format.label_en())
-    }
-    #[expect(clippy::unused_self, reason = "called from the template as a method")]
-    fn when(&self, r: &CatalogItemView) -> String {
-        l::dt(r.created_at)
     }
     fn all_errors(&self) -> Vec<(String, String)> {
         self.errors
@@ -251,7 +247,13 @@ async fn item_page(
         stage: l::stage(lang, &i.stage),
         item_type: l::item_type(lang, &i.item_type),
         i,
-        revisions,
+        revisions: revisions
+            .into_iter()
+            .map(|r| {
+                let when = l::dt(r.created_at);
+                (r, when)
+            })
+            .collect(),
         admin,
         json,
         change_note,
