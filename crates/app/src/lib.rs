@@ -23,6 +23,7 @@ pub mod projects;
 pub mod scope;
 pub mod timeline;
 pub mod units;
+pub mod uploads;
 pub mod users;
 
 use daiban_store::Backend;

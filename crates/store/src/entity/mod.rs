@@ -18,4 +18,5 @@ pub mod project;
 pub mod project_event;
 pub mod session;
 pub mod unit;
+pub mod upload;
 pub mod user;

@@ -9,6 +9,7 @@ pub use sea_orm_migration::MigratorTrait;
 mod m0001_foundation;
 mod m0002_calendar;
 mod m0003_cases;
+mod m0004_uploads;
 
 /// Runs Daiban's migrations.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_calendar::Migration),
             Box::new(m0003_cases::Migration),
+            Box::new(m0004_uploads::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ use daiban_app::projects::{
     ProjectView,
 };
 use daiban_app::timeline::Occurred;
+use daiban_app::uploads::{self, UploadView};
 use daiban_app::{AppError, FieldError};
 use daiban_domain::mandate::MandateAction;
 use serde::{Deserialize, Serialize};
@@ -475,4 +476,134 @@ pub async fn case_catalog_item(
         .await
         .map(Json)
         .map_err(|e| user.err(e))
+}
+
+/// The multipart form of an upload.
+#[derive(Debug, ToSchema)]
+#[expect(dead_code, reason = "documents the multipart fields for the OpenAPI document")]
+pub struct UploadForm {
+    /// The material's code on the item's list.
+    material: String,
+    /// A note.
+    note: Option<String>,
+    /// The file (PDF, OFD, JPG, PNG, doc, docx, xlsx; at most 20 MB).
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// The fields of an upload form.
+#[derive(Debug, Default)]
+pub struct UploadFields {
+    /// Material code.
+    pub material: String,
+    /// Note.
+    pub note: String,
+    /// CSRF token (page forms).
+    pub csrf: String,
+    /// File name as sent.
+    pub filename: String,
+    /// Content.
+    pub data: Vec<u8>,
+}
+
+/// Reads an upload's fields from a multipart body.
+///
+/// # Errors
+/// A malformed body, or a file above the body limit, as a 422 naming the field.
+pub async fn read_upload(mut form: axum::extract::Multipart) -> Result<UploadFields, AppError> {
+    let bad = |f: &str, zh: &str, en: &str| {
+        AppError::Invalid(vec![FieldError::new(f, "multipart", zh, en)])
+    };
+    let too_big = || bad("file", "文件不能超过 20 MB，或上传中断", "the file exceeds 20 MB, or the upload broke off");
+    let mut out = UploadFields::default();
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => return Err(too_big()),
+        };
+        match field.name().unwrap_or_default() {
+            "file" => {
+                out.filename = field.file_name().unwrap_or_default().to_owned();
+                out.data = field.bytes().await.map_err(|_| too_big())?.to_vec();
+            }
+            "material" => out.material = field.text().await.map_err(|_| too_big())?,
+            "note" => out.note = field.text().await.map_err(|_| too_big())?,
+            "csrf" => out.csrf = field.text().await.map_err(|_| too_big())?,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Upload a file for one of a case item's materials (the enterprise or the agent side). The
+/// agent still records the material's receipt in the custody chain after checking it.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/uploads", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = UploadView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn upload_file(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<(StatusCode, Json<UploadView>)> {
+    let form = form.map_err(|_| {
+        user.err(AppError::Invalid(vec![FieldError::new(
+            "file",
+            "multipart",
+            "请以 multipart/form-data 上传文件",
+            "send the file as multipart/form-data",
+        )]))
+    })?;
+    let f = read_upload(form).await.map_err(|e| user.err(e))?;
+    let v = uploads::upload(&s.app, &user.actor, id, &f.material, &f.filename, &f.data, &f.note, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// The files uploaded for a case item.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/uploads", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<UploadView>), (status = 404, body = Problem)))]
+pub async fn list_uploads(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<UploadView>>> {
+    uploads::list(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Download an uploaded file.
+#[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "cases", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = Problem)))]
+pub async fn download_upload(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::response::Response> {
+    let (filename, content_type, data) = uploads::download(&s.app.db.conn, &user.actor, id)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok(file_response(&filename, &content_type, data))
+}
+
+/// A file download with a UTF-8 file name (RFC 6266 / 5987), never rendered inline as HTML.
+pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!(
+        "attachment; filename=\"download\"; filename*=UTF-8''{}",
+        crate::extract::urlencode(filename)
+    );
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        ],
+        data,
+    )
+        .into_response()
 }

@@ -15,6 +15,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The body limit of upload routes: the largest file plus room for the form's other fields.
+pub const UPLOAD_BODY_LIMIT: usize = daiban_app::uploads::MAX_UPLOAD_BYTES + 64 * 1024;
+
 /// Problem responses shared by all operations.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -92,6 +95,13 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(business::case_materials))
         .routes(routes!(business::move_material))
         .routes(routes!(business::case_catalog_item))
+        .routes(routes!(business::list_uploads))
+        .routes(routes!(business::download_upload))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(business::upload_file))
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .routes(routes!(calendar::get_day))
         .routes(routes!(calendar::add))
         .routes(routes!(calendar::between))

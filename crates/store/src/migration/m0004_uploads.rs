@@ -1,0 +1,51 @@
+//! Files the enterprise or the agent uploads for a case item's materials (电子材料).
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+fn fk(col: &str, to: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_uploads_{col}"))
+        .from(Alias::new("uploads"), Alias::new(col))
+        .to(Alias::new(to), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("uploads")
+                .col(big_pk_auto("id"))
+                .col(big_integer("case_item_id"))
+                .col(big_integer("material_id"))
+                .col(big_integer("project_id"))
+                .col(string("filename"))
+                .col(string("content_type"))
+                .col(big_integer("size_bytes"))
+                .col(string("sha256"))
+                .col(blob("data"))
+                .col(big_integer("uploaded_by"))
+                .col(string("uploaded_by_name"))
+                .col(timestamp_with_time_zone("uploaded_at"))
+                .foreign_key(&mut fk("case_item_id", "case_items"))
+                .foreign_key(&mut fk("material_id", "materials"))
+                .foreign_key(&mut fk("project_id", "projects"))
+                .foreign_key(&mut fk("uploaded_by", "users"))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_uploads_case_item")
+                .table("uploads")
+                .col("case_item_id")
+                .to_owned(),
+        )
+        .await
+    }
+}
