@@ -2,7 +2,7 @@
 //! An enterprise user reads its enterprise's notifications; a staff member reads their own.
 
 use crate::App;
-use crate::actor::{Actor, Meta};
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult, Msg, forbidden};
 use daiban_domain::role::Role;
 use daiban_store::entity::notification;
@@ -73,7 +73,7 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<Vec<In
 ///
 /// # Errors
 /// [`AppError::NotFound`] when the notification is not the caller's.
-pub async fn mark_read(app: &App, actor: &Actor, id: i64, _meta: &Meta) -> AppResult<()> {
+pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     let w = app.begin_write().await?;
     let n = mine(actor)
         .map_err(|_| AppError::NotFound)?

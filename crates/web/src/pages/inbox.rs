@@ -84,7 +84,7 @@ pub async fn mark_read(
     if let Err(r) = check_csrf(&user, &f.csrf) {
         return r;
     }
-    match inbox::mark_read(&s.app, &user.actor, id, &user.meta).await {
+    match inbox::mark_read(&s.app, &user.actor, id).await {
         Ok(()) => see_other("/inbox"),
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }

@@ -356,6 +356,71 @@ async fn an_item_goes_from_request_to_approval_through_the_pages() {
         .status,
         StatusCode::NOT_FOUND
     );
+    // The agent records a stage change back-dated (补录): without a reason it is refused.
+    let page = t.page(&format!("/projects/{id}"), &agent).await;
+    let v = version_after(&page.text, &format!("action=\"/projects/{id}/stage\""));
+    let acsrf = csrf_of(&page.text);
+    let earlier = (t.app.now() - chrono::Duration::hours(3))
+        .with_timezone(&daiban_domain::clock::CHINA)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let r = t
+        .post_form(
+            &format!("/projects/{id}/stage"),
+            &agent,
+            &format!("_csrf={acsrf}&version={v}&stage=construction_permit&occurred_at={earlier}&backdate_reason="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("补录（发生时间早于录入时间）须说明原因"));
+    let r = t
+        .post_form(
+            &format!("/projects/{id}/stage"),
+            &agent,
+            &format!("_csrf={acsrf}&version={v}&stage=construction_permit&occurred_at={earlier}&backdate_reason=%E7%B3%BB%E7%BB%9F%E6%95%85%E9%9A%9C"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = t.page(&format!("/projects/{id}"), &ent).await.text;
+    assert!(page.contains("补录"));
+    assert!(page.contains("系统故障"));
+    assert!(page.contains("项目阶段变更"));
+
+    // The enterprise suspends the mandate with a reason and prints the 中止单.
+    let page = t.page(&format!("/projects/{id}"), &ent).await;
+    let v = version_after(
+        &page.text,
+        &format!("action=\"/projects/{id}/mandate/suspend\""),
+    );
+    let r = t
+        .post_form(
+            &format!("/projects/{id}/mandate/suspend"),
+            &ent,
+            &format!("_csrf={csrf}&version={v}&reason="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post_form(
+            &format!("/projects/{id}/mandate/suspend"),
+            &ent,
+            &format!(
+                "_csrf={csrf}&version={v}&reason=%E8%B5%84%E9%87%91%E6%9C%AA%E5%88%B0%E4%BD%8D"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let print = t
+        .page(
+            &format!("/projects/{id}/mandate/print?action=suspend"),
+            &ent,
+        )
+        .await;
+    assert!(print.text.contains("中止单"));
+    assert!(print.text.contains("资金未到位"));
+    let page = t.page(&format!("/projects/{id}"), &ent).await.text;
+    assert!(page.contains("已中止"));
+    assert!(page.contains("续办"));
 }
 
 #[tokio::test]
