@@ -160,7 +160,7 @@ pub struct ProjectFilter {
     pub major: Option<bool>,
     /// Text in the name or code.
     pub q: Option<String>,
-    /// Only projects with an overdue (red) open case item, or put them first.
+    /// Only projects with an overdue (red) open case item (they always come first).
     pub overdue: Option<bool>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u64>,
@@ -168,8 +168,8 @@ pub struct ProjectFilter {
     pub offset: Option<u64>,
 }
 
-/// Lists the projects in the caller's scope, newest first; with `overdue`, projects with a red
-/// open item first.
+/// Lists the projects in the caller's scope: those with an overdue (red) open item first, then
+/// the newest; with `overdue`, only those.
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for roles without business data.
@@ -205,10 +205,12 @@ pub async fn list<C: ConnectionTrait>(
         .and_where(daiban_store::entity::case_item::Column::State.is_not_in(CLOSED_CASE_STATES))
         .to_owned();
     if f.overdue == Some(true) {
-        q = q.filter(project::Column::Id.in_subquery(red));
+        q = q.filter(project::Column::Id.in_subquery(red.clone()));
     }
     let total = q.clone().count(db).await?;
+    // Projects with an overdue item first, then the newest.
     let rows = q
+        .order_by_desc(project::Column::Id.in_subquery(red))
         .order_by_desc(project::Column::Id)
         .limit(Ord::min(f.limit.unwrap_or(50), 500))
         .offset(f.offset.unwrap_or(0))

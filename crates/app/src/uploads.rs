@@ -12,7 +12,10 @@ use crate::projects::acts_as_agent;
 use crate::timeline::{self, Event, Notice, Recipient};
 use daiban_domain::role::Role;
 use daiban_store::entity::{material, upload};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -27,8 +30,14 @@ pub const ACCEPTED_TYPES: [(&str, &str); 8] = [
     ("jpeg", "image/jpeg"),
     ("png", "image/png"),
     ("doc", "application/msword"),
-    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
 ];
 
 /// An uploaded file as clients see it (without its bytes).
@@ -59,7 +68,10 @@ fn field(f: &str, code: &str, zh: impl Into<String>, en: impl Into<String>) -> A
 /// The media type for a file name, if the type is accepted.
 pub fn accepted_type(filename: &str) -> Option<&'static str> {
     let ext = filename.rsplit_once('.')?.1.to_ascii_lowercase();
-    ACCEPTED_TYPES.iter().find(|(e, _)| *e == ext).map(|(_, t)| *t)
+    ACCEPTED_TYPES
+        .iter()
+        .find(|(e, _)| *e == ext)
+        .map(|(_, t)| *t)
 }
 
 /// Uploads a file for material `material_code` of case item `case_id`.
@@ -98,9 +110,19 @@ pub async fn upload(
             format!("material {material_code:?} is not on this item's list"),
         ));
     };
-    let filename = filename.trim().rsplit(['/', '\\']).next().unwrap_or_default().to_owned();
+    let filename = filename
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     if filename.is_empty() || filename.chars().count() > 200 {
-        return Err(field("file", "filename", "请选择文件（文件名不超过 200 个字符）", "choose a file (name at most 200 characters)"));
+        return Err(field(
+            "file",
+            "filename",
+            "请选择文件（文件名不超过 200 个字符）",
+            "choose a file (name at most 200 characters)",
+        ));
     }
     let Some(content_type) = accepted_type(&filename) else {
         return Err(field(
@@ -114,7 +136,12 @@ pub async fn upload(
         return Err(field("file", "empty", "文件为空", "the file is empty"));
     }
     if bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(field("file", "too_large", "文件不能超过 20 MB", "the file must not exceed 20 MB"));
+        return Err(field(
+            "file",
+            "too_large",
+            "文件不能超过 20 MB",
+            "the file must not exceed 20 MB",
+        ));
     }
     let sha256 = hex::encode(Sha256::digest(bytes));
     let now = app.now();
@@ -201,7 +228,11 @@ pub async fn upload(
 ///
 /// # Errors
 /// [`AppError::NotFound`] outside scope.
-pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, case_id: i64) -> AppResult<Vec<UploadView>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    case_id: i64,
+) -> AppResult<Vec<UploadView>> {
     crate::cases::get(db, actor, case_id).await?;
     let mats: std::collections::BTreeMap<i64, String> = material::Entity::find()
         .filter(material::Column::CaseItemId.eq(case_id))
@@ -224,21 +255,41 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, case_id: i64) -> Ap
         ])
         .filter(upload::Column::CaseItemId.eq(case_id))
         .order_by_desc(upload::Column::Id)
-        .into_tuple::<(i64, i64, String, String, i64, String, String, chrono::DateTime<chrono::Utc>)>()
+        .into_tuple::<(
+            i64,
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            chrono::DateTime<chrono::Utc>,
+        )>()
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, material_id, filename, content_type, size_bytes, sha256, uploaded_by_name, uploaded_at)| UploadView {
-            id,
-            material_code: mats.get(&material_id).cloned().unwrap_or_default(),
-            filename,
-            content_type,
-            size_bytes,
-            sha256,
-            uploaded_by_name,
-            uploaded_at,
-        })
+        .map(
+            |(
+                id,
+                material_id,
+                filename,
+                content_type,
+                size_bytes,
+                sha256,
+                uploaded_by_name,
+                uploaded_at,
+            )| UploadView {
+                id,
+                material_code: mats.get(&material_id).cloned().unwrap_or_default(),
+                filename,
+                content_type,
+                size_bytes,
+                sha256,
+                uploaded_by_name,
+                uploaded_at,
+            },
+        )
         .collect())
 }
 
@@ -246,8 +297,15 @@ pub async fn list<C: ConnectionTrait>(db: &C, actor: &Actor, case_id: i64) -> Ap
 ///
 /// # Errors
 /// [`AppError::NotFound`] when absent or outside scope.
-pub async fn download<C: ConnectionTrait>(db: &C, actor: &Actor, id: i64) -> AppResult<(String, String, Vec<u8>)> {
-    let u = upload::Entity::find_by_id(id).one(db).await?.ok_or(AppError::NotFound)?;
+pub async fn download<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    id: i64,
+) -> AppResult<(String, String, Vec<u8>)> {
+    let u = upload::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
     crate::cases::get(db, actor, u.case_item_id).await?;
     Ok((u.filename, u.content_type, u.data))
 }

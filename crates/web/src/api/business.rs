@@ -480,7 +480,10 @@ pub async fn case_catalog_item(
 
 /// The multipart form of an upload.
 #[derive(Debug, ToSchema)]
-#[expect(dead_code, reason = "documents the multipart fields for the OpenAPI document")]
+#[expect(
+    dead_code,
+    reason = "documents the multipart fields for the OpenAPI document"
+)]
 pub struct UploadForm {
     /// The material's code on the item's list.
     material: String,
@@ -498,7 +501,7 @@ pub struct UploadFields {
     pub material: String,
     /// Note.
     pub note: String,
-    /// CSRF token (page forms).
+    /// CSRF token (page forms send it as `_csrf`).
     pub csrf: String,
     /// File name as sent.
     pub filename: String,
@@ -514,7 +517,13 @@ pub async fn read_upload(mut form: axum::extract::Multipart) -> Result<UploadFie
     let bad = |f: &str, zh: &str, en: &str| {
         AppError::Invalid(vec![FieldError::new(f, "multipart", zh, en)])
     };
-    let too_big = || bad("file", "文件不能超过 20 MB，或上传中断", "the file exceeds 20 MB, or the upload broke off");
+    let too_big = || {
+        bad(
+            "file",
+            "文件不能超过 20 MB，或上传中断",
+            "the file exceeds 20 MB, or the upload broke off",
+        )
+    };
     let mut out = UploadFields::default();
     loop {
         let field = match form.next_field().await {
@@ -529,7 +538,7 @@ pub async fn read_upload(mut form: axum::extract::Multipart) -> Result<UploadFie
             }
             "material" => out.material = field.text().await.map_err(|_| too_big())?,
             "note" => out.note = field.text().await.map_err(|_| too_big())?,
-            "csrf" => out.csrf = field.text().await.map_err(|_| too_big())?,
+            "_csrf" => out.csrf = field.text().await.map_err(|_| too_big())?,
             _ => {}
         }
     }
@@ -556,9 +565,18 @@ pub async fn upload_file(
         )]))
     })?;
     let f = read_upload(form).await.map_err(|e| user.err(e))?;
-    let v = uploads::upload(&s.app, &user.actor, id, &f.material, &f.filename, &f.data, &f.note, &user.ctx.meta)
-        .await
-        .map_err(|e| user.err(e))?;
+    let v = uploads::upload(
+        &s.app,
+        &user.actor,
+        id,
+        &f.material,
+        &f.filename,
+        &f.data,
+        &f.note,
+        &user.ctx.meta,
+    )
+    .await
+    .map_err(|e| user.err(e))?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -591,7 +609,11 @@ pub async fn download_upload(
 }
 
 /// A file download with a UTF-8 file name (RFC 6266 / 5987), never rendered inline as HTML.
-pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -> axum::response::Response {
+pub fn file_response(
+    filename: &str,
+    content_type: &str,
+    data: Vec<u8>,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     let disposition = format!(
         "attachment; filename=\"download\"; filename*=UTF-8''{}",
@@ -601,7 +623,10 @@ pub fn file_response(filename: &str, content_type: &str, data: Vec<u8>) -> axum:
         [
             (axum::http::header::CONTENT_TYPE, content_type.to_owned()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
-            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
         ],
         data,
     )

@@ -4,6 +4,8 @@
 mod audit;
 mod auth;
 mod business;
+
+pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod directory;
 

@@ -15,10 +15,12 @@ use daiban_app::cases::{self, ActInput, Demand, MaterialView, NoticeView};
 use daiban_app::catalog::{CatalogItemView, MaterialSpec};
 use daiban_app::materials::{self, MoveInput};
 use daiban_app::units::{self, UnitFilter};
+use daiban_app::uploads::{self, UploadView};
 use daiban_app::{AppError, AppResult, FieldError, projects};
 use daiban_domain::case_item::CaseAction;
 use daiban_domain::clock::SuspensionReason;
 use daiban_domain::custody::{CustodyEvent, CustodyState, apply_custody};
+use daiban_domain::role::Role;
 use std::collections::BTreeMap;
 
 /// One action the user may take now, with the inputs it needs.
@@ -86,6 +88,8 @@ struct CaseTpl {
     events: Vec<EventRow>,
     departments: Vec<(i64, String)>,
     suspensions: Vec<(String, String)>,
+    uploads: Vec<UploadView>,
+    can_upload: bool,
     errors: BTreeMap<String, String>,
     now_local: String,
     lang: &'static str,
@@ -114,6 +118,17 @@ impl CaseTpl {
         .into_iter()
         .map(|(k, at)| (self.c.t(k), l::odt(at)))
         .collect()
+    }
+    #[expect(clippy::unused_self, reason = "called from the template as a method")]
+    fn when(&self, u: &UploadView) -> String {
+        l::dt(u.uploaded_at)
+    }
+    #[expect(clippy::unused_self, reason = "called from the template as a method")]
+    fn kib(&self, u: &UploadView) -> String {
+        format!(
+            "{:.1} KB",
+            f64::from(u32::try_from(u.size_bytes).unwrap_or(u32::MAX)) / 1024.0
+        )
     }
     fn material_name(&self, code: &str) -> String {
         self.item
@@ -188,6 +203,10 @@ async fn case_page(
         })
         .collect();
     let notices = cases::notices(db, a, id).await?;
+    let uploads = uploads::list(db, a, id).await?;
+    // The form shows for the roles that may upload; the app checks the project itself.
+    let can_upload = matches!(a.role, Role::Enterprise | Role::Agent | Role::Coordinator)
+        || (a.role == Role::Helper && a.unit_kind == Some(daiban_domain::unit::UnitKind::Bureau));
     let events: Vec<_> = projects::events(db, a, view.project_id)
         .await?
         .into_iter()
@@ -228,6 +247,8 @@ async fn case_page(
             .into_iter()
             .map(|r| (r.code().to_owned(), l::suspension(lang, r)))
             .collect(),
+        uploads,
+        can_upload,
         errors,
         now_local: now
             .with_timezone(&daiban_domain::clock::CHINA)
@@ -400,6 +421,53 @@ pub async fn move_material(
     match materials::move_material(&s.app, &user.actor, id, mid, &input, &user.meta).await {
         Ok(_) => see_other(&format!("/cases/{id}?done=material")),
         Err(e) => rerender(&s, &user, id, &e).await,
+    }
+}
+
+/// POST /cases/{id}/uploads (multipart: `_csrf`, `material`, `file`, `note`)
+pub async fn upload(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let fields = match form {
+        Ok(f) => crate::api::read_upload(f).await,
+        Err(_) => Err(invalid(
+            "file",
+            "请选择要上传的文件",
+            "choose a file to upload",
+        )),
+    };
+    let f = match fields {
+        Ok(f) => f,
+        Err(e) => return rerender(&s, &user, id, &e).await,
+    };
+    if let Err(r) = check_csrf(&user, &f.csrf) {
+        return r;
+    }
+    match uploads::upload(
+        &s.app,
+        &user.actor,
+        id,
+        &f.material,
+        &f.filename,
+        &f.data,
+        &f.note,
+        &user.meta,
+    )
+    .await
+    {
+        Ok(_) => see_other(&format!("/cases/{id}?done=upload#h-materials")),
+        Err(e) => rerender(&s, &user, id, &e).await,
+    }
+}
+
+/// GET /uploads/{id}: the file, if the user may see its case item.
+pub async fn download(State(s): State<AppState>, user: PageUser, Path(id): Path<i64>) -> Response {
+    match uploads::download(&s.app.db.conn, &user.actor, id).await {
+        Ok((name, content_type, data)) => crate::api::file_response(&name, &content_type, data),
+        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
     }
 }
 

@@ -310,6 +310,13 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/materials/{mid}", post(cases::move_material))
         .route("/cases/{id}/notices/{seq}/print", get(cases::print_notice))
+        .route(
+            "/cases/{id}/uploads",
+            post(cases::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/uploads/{id}", get(cases::download))
         .route("/catalog", get(catalog::list))
         .route("/catalog/load", post(catalog::load_default))
         .route("/catalog/{code}", get(catalog::item).post(catalog::revise))

@@ -697,3 +697,126 @@ async fn a_provisional_due_date_becomes_exact_when_the_year_is_imported() {
     assert_eq!(change["data"]["new_due_at"], "2027-01-04T09:30:00Z");
     assert_eq!(change["data"]["was_provisional"], true);
 }
+
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "daibanTestBoundary7MA4YWxk";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, data)) = file {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    t: &TestApp,
+    tok: &str,
+    id: i64,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> crate::helpers::Resp {
+    let (ct, body) = multipart(fields, file);
+    let req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/cases/{id}/uploads"))
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {tok}"))
+        .header(axum::http::header::CONTENT_TYPE, ct)
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn the_enterprise_uploads_a_material_and_only_its_side_can_read_it() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let ent = t.token("ent.a").await;
+    let pdf = b"%PDF-1.4\n% test drawing\n";
+    let r = upload(
+        &t,
+        &ent,
+        id,
+        &[("material", "M02"), ("note", "施工图电子版")],
+        Some(("施工图.pdf", pdf)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let up = r.json();
+    assert_eq!(up["material_code"], "M02");
+    assert_eq!(up["size_bytes"], pdf.len());
+    // Wrong type, unknown material, no file: each named.
+    let r = upload(&t, &ent, id, &[("material", "M02")], Some(("x.exe", b"MZ"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("file_type"), "{}", r.text);
+    let r = upload(&t, &ent, id, &[("material", "M99")], Some(("a.pdf", pdf))).await;
+    assert!(r.text.contains("unknown_material"), "{}", r.text);
+    let r = upload(&t, &ent, id, &[("material", "M02")], Some(("a.pdf", b""))).await;
+    assert!(r.text.contains("empty"), "{}", r.text);
+    // Another enterprise cannot upload to it or read it; the agent of the unit can read it.
+    let other = t.token("ent.b").await;
+    let r = upload(&t, &other, id, &[("material", "M02")], Some(("a.pdf", pdf))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let uid = up["id"].as_i64().expect("id");
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/uploads/{uid}"),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let agent = t.token("agent.a").await;
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/uploads/{uid}"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text.as_bytes(), pdf);
+    assert!(
+        r.headers[axum::http::header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("ascii")
+            .contains("attachment")
+    );
+    let list = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}/uploads"),
+            Some(&agent),
+            None,
+        )
+        .await;
+    assert_eq!(list.json().as_array().expect("array").len(), 1);
+    // A file above 20 MB is refused with a 422, not a 500.
+    let big = vec![b'a'; daiban_app::uploads::MAX_UPLOAD_BYTES + 1];
+    let r = upload(
+        &t,
+        &ent,
+        id,
+        &[("material", "M02")],
+        Some(("big.pdf", &big)),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &r.text[..r.text.len().min(300)]
+    );
+}

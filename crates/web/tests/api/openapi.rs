@@ -55,6 +55,8 @@ async fn the_document_is_valid_and_complete() {
             vec!["post"],
         ),
         ("/api/v1/cases/{id}/catalog-item", vec!["get"]),
+        ("/api/v1/cases/{id}/uploads", vec!["get", "post"]),
+        ("/api/v1/uploads/{id}", vec!["get"]),
         ("/api/v1/calendar/days/{date}", vec!["get"]),
         ("/api/v1/calendar/add", vec!["get"]),
         ("/api/v1/calendar/between", vec!["get"]),
