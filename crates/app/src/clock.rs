@@ -29,6 +29,13 @@ impl FixedClock {
         Self(Mutex::new(at))
     }
 
+    /// Sets the clock to `at` (forwards or backwards).
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut t) = self.0.lock() {
+            *t = at;
+        }
+    }
+
     /// Moves the clock forward.
     pub fn advance(&self, by: chrono::Duration) {
         if let Ok(mut t) = self.0.lock() {

@@ -42,6 +42,22 @@ copies = 2
 source = "中介机构编制"
 
 [[item]]
+code = "XT-003"
+name = "登记备案"
+department = "D-X"
+type = "immediate"
+committed_limit_days = 0
+limits_source = "estimated"
+stage = "construction_permit"
+applies_when = "即办测试"
+[[item.material]]
+code = "M01"
+name = "登记表"
+format = "original"
+copies = 1
+source = "申请人自备"
+
+[[item]]
 code = "XT-002"
 name = "上报核准"
 department = "D-X"
@@ -819,4 +835,172 @@ async fn the_enterprise_uploads_a_material_and_only_its_side_can_read_it() {
         "{}",
         &r.text[..r.text.len().min(300)]
     );
+}
+
+/// Takes an item from request to the department's acceptance at the clock's current time.
+async fn to_review(t: &TestApp, id: i64) -> Value {
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    let mats: Vec<String> = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}/materials"),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json()
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|m| m["code"].as_str().expect("code").to_owned())
+        .collect();
+    act(
+        t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": mats}),
+    )
+    .await;
+    let r = act(
+        t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 2}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let submit_due = r.json()["submit_due_at"].clone();
+    act(t, &agent, id, json!({"action": "submit", "version": 3})).await;
+    let r = act(
+        t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 4}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut v = r.json();
+    v["submit_due_at_seen"] = submit_due;
+    v
+}
+
+#[tokio::test]
+async fn each_type_s_clock_across_the_national_day_holiday() {
+    use chrono::TimeZone;
+    let t = TestApp::new().await;
+    // Wednesday 30 September 2026, 10:00 China time; 1–7 October are off, Saturday 10 October
+    // is a make-up working day.
+    t.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 9, 30, 2, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    // A joint item (联办件) led by D-X with D-Y.
+    daiban_app::units::create_unchecked(
+        &t.app,
+        &ActorRef::system(),
+        &daiban_app::units::UnitInput {
+            code: "D-Y".into(),
+            kind: "department".into(),
+            name: "市自然资源和规划局".into(),
+            ..daiban_app::units::UnitInput::default()
+        },
+        &Meta::cli(),
+    )
+    .await
+    .expect("unit");
+    let w = t.app.begin_write().await.expect("txn");
+    daiban_app::catalog::load_file(
+        &w.txn,
+        t.app.now(),
+        &ActorRef::system(),
+        &Meta::cli(),
+        r#"
+[catalog]
+version = 2
+title = "联办测试"
+[[item]]
+code = "XT-004"
+name = "联合验收"
+department = "D-X"
+co_departments = ["D-Y"]
+type = "joint"
+committed_limit_days = 4
+limits_source = "estimated"
+stage = "completion"
+[[item.material]]
+code = "M01"
+name = "竣工验收报告"
+format = "original"
+copies = 1
+source = "申请人自备"
+"#,
+    )
+    .await
+    .expect("joint item");
+    w.commit().await.expect("commit");
+    let (_, ids) = active_project(&t, &["XT-001", "XT-002", "XT-003", "XT-004"]).await;
+    let items: Vec<Value> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push(to_review(&t, *id).await);
+        }
+        v
+    };
+    let by_code = |code: &str| {
+        items
+            .iter()
+            .find(|i| i["item_code"] == code)
+            .expect("item")
+            .clone()
+    };
+    // The agent's submission: 1 working day after the materials are complete → Thursday 8 October.
+    assert_eq!(
+        by_code("XT-001")["submit_due_at_seen"],
+        "2026-10-08T09:30:00Z"
+    );
+    // Committed, 3 working days: 8, 9, 10 (the make-up Saturday) October.
+    assert_eq!(by_code("XT-001")["due_at"], "2026-10-10T09:30:00Z");
+    // Upward: reported up within 3 working days, the same walk.
+    assert_eq!(by_code("XT-002")["due_at"], "2026-10-10T09:30:00Z");
+    // Immediate: the same working day.
+    assert_eq!(by_code("XT-003")["due_at"], "2026-09-30T09:30:00Z");
+    // Joint, 4 working days: 8, 9, 10 and Monday 12 October; one acceptance lists the co-department.
+    assert_eq!(by_code("XT-004")["due_at"], "2026-10-12T09:30:00Z");
+    assert_eq!(
+        by_code("XT-004")["co_department_names"],
+        json!(["市自然资源和规划局"])
+    );
+}
+
+#[tokio::test]
+async fn the_expected_completion_follows_the_prerequisites() {
+    let t = TestApp::new().await;
+    let (pid, _) = active_project(&t, &["XT-001"]).await;
+    let ent = t.token("ent.a").await;
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects/{pid}/expected-completion"),
+            Some(&ent),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let x = r.json();
+    // Today Friday 27 November. XT-001 (requested, not started): the agent's day plus 3 → Thursday
+    // 3 December. XT-002 needs XT-001: the agent's day plus its 5 committed days from 3 December
+    // → Friday 11 December. XT-003 applies only to some projects and is not counted.
+    assert_eq!(x["date"], "2026-12-11");
+    assert_eq!(x["provisional"], false);
+    let path: Vec<&str> = x["critical_path"]
+        .as_array()
+        .expect("path")
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert_eq!(path, ["XT-001", "XT-002"]);
+    assert_eq!(x["not_started"], 1);
 }
