@@ -90,6 +90,9 @@ struct ProjectPlan {
     enterprise_user: i64,
     agent: Option<i64>,
     target_stage: usize,
+    /// The target stage opens no earlier than this, so the project is mid-flight at the end of
+    /// the year (open items, some suspended, some waiting above, some overdue).
+    final_wave: DateTime<Utc>,
     restricted: bool,
     id: Option<i64>,
     /// item code → (case id, script position, script).
@@ -97,6 +100,17 @@ struct ProjectPlan {
     stage_items: Vec<Vec<String>>,
     open_in_stage: usize,
     current_stage: usize,
+}
+
+impl ProjectPlan {
+    /// When stage `s` opens: the target stage waits for the final wave.
+    fn stage_time(&self, s: usize, when: DateTime<Utc>) -> DateTime<Utc> {
+        if s == self.target_stage {
+            when.max(self.final_wave)
+        } else {
+            when
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,7 +233,7 @@ fn delay(act: &ItemAct, item: &CatalogItemView, rng: &mut StdRng) -> u32 {
         ItemAct::Approve | ItemAct::Reject => {
             if item.item_type == "upward" {
                 rng.random_range(8..30)
-            } else if rng.random_bool(0.07) {
+            } else if rng.random_bool(0.12) {
                 limit + rng.random_range(1..5)
             } else {
                 rng.random_range(0..=limit)
@@ -339,14 +353,16 @@ pub async fn generate(
         .into_iter()
         .filter_map(|u| Some((u.unit_id?, u.id)))
         .collect();
-    // The items a typical project runs, by stage: unconditional ones whose department has a helper.
-    let mut by_stage: Vec<Vec<&CatalogItemView>> = vec![Vec::new(); ProjectStage::ALL.len()];
+    // The items a project runs, by stage, among those whose department has a helper: most of
+    // the unconditional ones, and now and then one that applies only to some projects (which is
+    // where the upward items are).
+    let mut by_stage: Vec<Vec<(&CatalogItemView, f64)>> = vec![Vec::new(); ProjectStage::ALL.len()];
     for i in &items {
-        if i.applies_when.trim().is_empty()
-            && helpers.contains_key(&i.department_id)
+        if helpers.contains_key(&i.department_id)
             && let Some(s) = ProjectStage::from_code(&i.stage)
         {
-            by_stage[s.index()].push(i);
+            let p = if i.applies_when.trim().is_empty() { 0.55 } else { 0.1 };
+            by_stage[s.index()].push((i, p));
         }
     }
     let ent_rows = enterprise::Entity::find()
@@ -389,10 +405,17 @@ pub async fn generate(
         .max(start);
         let reach = (age * ProjectStage::ALL.len() / 300).min(ProjectStage::ALL.len() - 1);
         let target_stage = rng.random_range(0..=reach);
+        let final_wave = after_workdays(
+            &calendar,
+            end - Duration::days(rng.random_range(0..45)),
+            0,
+            &mut rng,
+        );
         plans.push(ProjectPlan {
             enterprise_user: ent_users[&e.id],
             agent: agents.get(&e.unit_id).copied(),
             target_stage,
+            final_wave,
             restricted: rng.random_bool(0.03),
             id: None,
             items: BTreeMap::new(),
@@ -400,8 +423,8 @@ pub async fn generate(
                 .iter()
                 .map(|s| {
                     s.iter()
-                        .filter(|_| rng.random_bool(0.55))
-                        .map(|i| i.code.clone())
+                        .filter(|(_, p)| rng.random_bool(*p))
+                        .map(|(i, _)| i.code.clone())
                         .collect()
                 })
                 .collect(),
@@ -521,10 +544,7 @@ pub async fn generate(
                     &meta,
                 )
                 .await?;
-                next.push((
-                    after_workdays(&calendar, at, 1, &mut rng),
-                    Step::OpenStage(0),
-                ));
+                next.push((plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)), Step::OpenStage(0)));
             }
             Step::OpenStage(s) => {
                 let id = plan.id.unwrap_or_default();
@@ -546,10 +566,8 @@ pub async fn generate(
                 let codes = plan.stage_items[s].clone();
                 if codes.is_empty() {
                     if s < plan.target_stage {
-                        next.push((
-                            after_workdays(&calendar, at, 2, &mut rng),
-                            Step::OpenStage(s + 1),
-                        ));
+                        let when = after_workdays(&calendar, at, 2, &mut rng);
+                        next.push((plan.stage_time(s + 1, when), Step::OpenStage(s + 1)));
                     }
                 } else {
                     let opened = cases::request(
@@ -683,7 +701,7 @@ pub async fn generate(
                         let s = plan.current_stage;
                         let when = after_workdays(&calendar, at, rng.random_range(2..10), &mut rng);
                         if s < plan.target_stage {
-                            next.push((when, Step::OpenStage(s + 1)));
+                            next.push((plan.stage_time(s + 1, when), Step::OpenStage(s + 1)));
                         } else if s == ProjectStage::ALL.len() - 1 {
                             next.push((when, Step::Conclude));
                         }

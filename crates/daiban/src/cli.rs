@@ -522,6 +522,9 @@ async fn serve(
     }
     let app = app_of(db, &settings).await?;
     if demo {
+        println!(
+            "Preparing the demo city (on an empty database this generates a year of activity: about a minute)…"
+        );
         match daiban_app::demo::load_if_empty(&app)
             .await
             .map_err(|e| anyhow::anyhow!(user_error(&e)))?
