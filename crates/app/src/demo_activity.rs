@@ -376,14 +376,20 @@ pub async fn generate(
         .into_iter()
         .filter_map(|u| Some((u.enterprise_id?, u.id)))
         .collect();
-    let agents: BTreeMap<i64, i64> = user::Entity::find()
+    // Each unit's agents, first listed first: the first (the demo's agent account in 戴南镇)
+    // carries most of its unit's projects, as a lead agent does.
+    let mut agents: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for u in user::Entity::find()
         .filter(user::Column::Role.eq(Role::Agent.code()))
-        .order_by_desc(user::Column::Id)
+        .filter(user::Column::Active.eq(true))
+        .order_by_asc(user::Column::Id)
         .all(&sim.db.conn)
         .await?
-        .into_iter()
-        .filter_map(|u| Some((u.unit_id?, u.id)))
-        .collect();
+    {
+        if let Some(unit) = u.unit_id {
+            agents.entry(unit).or_default().push(u.id);
+        }
+    }
     let ents: Vec<&enterprise::Model> = ent_rows
         .iter()
         .filter(|e| ent_users.contains_key(&e.id) && agents.contains_key(&e.unit_id))
@@ -413,7 +419,13 @@ pub async fn generate(
         );
         plans.push(ProjectPlan {
             enterprise_user: ent_users[&e.id],
-            agent: agents.get(&e.unit_id).copied(),
+            agent: agents.get(&e.unit_id).and_then(|a| {
+                if rng.random_bool(0.6) {
+                    a.first().copied()
+                } else {
+                    a.get(rng.random_range(0..a.len())).copied()
+                }
+            }),
             target_stage,
             final_wave,
             restricted: rng.random_bool(0.03),
