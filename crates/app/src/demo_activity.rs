@@ -361,7 +361,11 @@ pub async fn generate(
         if helpers.contains_key(&i.department_id)
             && let Some(s) = ProjectStage::from_code(&i.stage)
         {
-            let p = if i.applies_when.trim().is_empty() { 0.55 } else { 0.1 };
+            let p = if i.applies_when.trim().is_empty() {
+                0.55
+            } else {
+                0.1
+            };
             by_stage[s.index()].push((i, p));
         }
     }
@@ -394,6 +398,27 @@ pub async fn generate(
         .iter()
         .filter(|e| ent_users.contains_key(&e.id) && agents.contains_key(&e.unit_id))
         .collect();
+    let bureau_user = |role: Role| {
+        let db = &sim.db.conn;
+        async move {
+            let bureau = crate::units::find_by_code(db, "BUREAU").await?;
+            AppResult::Ok(match bureau {
+                Some(b) => user::Entity::find()
+                    .filter(user::Column::UnitId.eq(b.id))
+                    .filter(user::Column::Role.eq(role.code()))
+                    .filter(user::Column::Active.eq(true))
+                    .order_by_asc(user::Column::Id)
+                    .one(db)
+                    .await?
+                    .map(|u| u.id),
+                None => None,
+            })
+        }
+    };
+    let bureau = (
+        bureau_user(Role::Coordinator).await?,
+        bureau_user(Role::Helper).await?,
+    );
     let start = end - Duration::days(365);
     let mut plans = Vec::with_capacity(count);
     let mut heap = BinaryHeap::new();
@@ -525,6 +550,15 @@ pub async fn generate(
                 .await?;
                 plan.id = Some(v.id);
                 report.projects += 1;
+                // A major project is taken on by the bureau's helper, assigned by a coordinator.
+                if v.major
+                    && let (Some(coord), Some(helper)) = (bureau.0, bureau.1)
+                {
+                    let coord = actor(&sim, coord).await?;
+                    projects::assign_bureau_helper(&sim, &coord, v.id, v.version, helper, &meta)
+                        .await?;
+                    report.actions += 1;
+                }
                 let when = after_workdays(&calendar, at, rng.random_range(0..3), &mut rng);
                 next.push((
                     when,
@@ -537,16 +571,18 @@ pub async fn generate(
             }
             Step::Decline => {
                 let id = plan.id.unwrap_or_default();
-                projects::decline(&sim, &agent, id, 1, "经核查，该项目属于《产业结构调整指导目录》限制类，不属于无偿代办服务范围。如需办理，可由企业自行向相关部门申请，窗口可提供政策咨询。", &meta).await?;
+                let version = projects::get(&sim.db.conn, &agent, id).await?.version;
+                projects::decline(&sim, &agent, id, version, "经核查，该项目属于《产业结构调整指导目录》限制类，不属于无偿代办服务范围。如需办理，可由企业自行向相关部门申请，窗口可提供政策咨询。", &meta).await?;
             }
             Step::Sign => {
                 let id = plan.id.unwrap_or_default();
+                let project_version = projects::get(&sim.db.conn, &ent, id).await?.version;
                 projects::sign_mandate(
                     &sim,
                     &ent,
                     id,
                     &MandateInput {
-                        project_version: 1,
+                        project_version,
                         agent_ids: Vec::new(),
                         scope:
                             "项目从登记注册至竣工投产全过程审批手续的咨询、申报、跟踪与材料流转。"
@@ -556,7 +592,10 @@ pub async fn generate(
                     &meta,
                 )
                 .await?;
-                next.push((plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)), Step::OpenStage(0)));
+                next.push((
+                    plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)),
+                    Step::OpenStage(0),
+                ));
             }
             Step::OpenStage(s) => {
                 let id = plan.id.unwrap_or_default();
