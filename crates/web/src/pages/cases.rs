@@ -3,13 +3,12 @@
 
 use super::labels::{self as l, pick};
 use super::projects::{CaseRow, DoneQuery, EventRow, case_row, done_flash, event_rows};
-use super::{Chrome, check_csrf, chrome, error_page, field_errors, render, see_other};
+use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use daiban_app::cases::{self, ActInput, Demand, MaterialView, NoticeView};
 use daiban_app::catalog::{CatalogItemView, MaterialSpec};
@@ -273,29 +272,16 @@ pub async fn show(
 }
 
 async fn rerender(s: &AppState, user: &PageUser, id: i64, e: &AppError) -> Response {
-    let m = field_errors(e, user.lang).or_else(|| match e {
-        AppError::Conflict { message, .. } | AppError::Forbidden(message) => {
-            let mut m = BTreeMap::new();
-            m.insert("_form".to_owned(), message.get(user.lang).to_owned());
-            Some(m)
-        }
-        _ => None,
-    });
-    let status = match e {
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    let Some((m, status)) = form_errors(e, user.lang) else {
+        return error_page(e, user.lang, &user.meta.request_id);
     };
-    match m {
-        Some(m) => match case_page(s, user, id, m, None).await {
-            Ok(tpl) => {
-                let mut r = render(&tpl);
-                *r.status_mut() = status;
-                r
-            }
-            Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-        },
-        None => error_page(e, user.lang, &user.meta.request_id),
+    match case_page(s, user, id, m, None).await {
+        Ok(tpl) => {
+            let mut r = render(&tpl);
+            *r.status_mut() = status;
+            r
+        }
+        Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
     }
 }
 

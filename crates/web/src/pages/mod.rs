@@ -249,6 +249,23 @@ pub fn check_csrf(user: &PageUser, token: &str) -> Result<(), Response> {
     }
 }
 
+/// The messages a refused form post shows in the page, and the status to answer with: field
+/// errors (422), a conflict such as a transition the state does not allow (409), or a side that
+/// may not take the action (403). `None` for errors that get the error page.
+pub fn form_errors(e: &AppError, lang: &str) -> Option<(BTreeMap<String, String>, StatusCode)> {
+    if let Some(m) = field_errors(e, lang) {
+        return Some((m, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let (message, status) = match e {
+        AppError::Conflict { message, .. } => (message, StatusCode::CONFLICT),
+        AppError::Forbidden(message) => (message, StatusCode::FORBIDDEN),
+        _ => return None,
+    };
+    let mut m = BTreeMap::new();
+    m.insert("_form".to_owned(), message.get(lang).to_owned());
+    Some((m, status))
+}
+
 /// A redirect after a successful post (303, so the browser GETs the target).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()

@@ -3,7 +3,7 @@
 //! the new-project form and the printable mandate forms.
 
 use super::labels::{self as l, pick};
-use super::{Chrome, check_csrf, chrome, error_page, field_errors, render, see_other};
+use super::{Chrome, check_csrf, chrome, error_page, field_errors, form_errors, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -638,27 +638,16 @@ pub async fn show(
 }
 
 async fn rerender(s: &AppState, user: &PageUser, id: i64, e: &AppError) -> Response {
-    match field_errors(e, user.lang).or_else(|| match e {
-        AppError::Conflict { message, .. } => {
-            let mut m = BTreeMap::new();
-            m.insert("_form".to_owned(), message.get(user.lang).to_owned());
-            Some(m)
+    let Some((m, status)) = form_errors(e, user.lang) else {
+        return error_page(e, user.lang, &user.meta.request_id);
+    };
+    match project_page(s, user, id, m, None).await {
+        Ok(tpl) => {
+            let mut r = render(&tpl);
+            *r.status_mut() = status;
+            r
         }
-        _ => None,
-    }) {
-        Some(m) => match project_page(s, user, id, m, None).await {
-            Ok(tpl) => {
-                let mut r = render(&tpl);
-                *r.status_mut() = if matches!(e, AppError::Conflict { .. }) {
-                    StatusCode::CONFLICT
-                } else {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                };
-                r
-            }
-            Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-        },
-        None => error_page(e, user.lang, &user.meta.request_id),
+        Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
     }
 }
 
