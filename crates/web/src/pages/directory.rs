@@ -1,17 +1,19 @@
 //! 单位通讯录, 企业 and 人员: read-only views within the caller's scope.
 
-use super::{Chrome, chrome, error_page, render};
+use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::Response;
-use daiban_app::enterprises::{self, EnterpriseView};
+use daiban_app::enterprises::{self, EnterpriseInput, EnterpriseView};
 use daiban_app::units::{self, UnitFilter, UnitView};
 use daiban_app::users::{self, Contact, UserFilter, UserView};
+use daiban_domain::role::Role;
 use daiban_domain::unit::UnitKind;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// A unit with its kind's label.
 pub struct UnitRow {
@@ -128,6 +130,87 @@ struct EnterprisesTpl {
     c: Chrome,
     rows: Vec<EnterpriseView>,
     q: String,
+    /// Agents and coordinators register enterprises.
+    can_register: bool,
+    /// Only a coordinator may accept a checksum-only failure.
+    can_override: bool,
+    /// The town units the caller may register in: code and name.
+    units: Vec<(String, String)>,
+    f: EnterpriseForm,
+    errors: BTreeMap<String, String>,
+}
+
+impl EnterprisesTpl {
+    fn err(&self, field: &str) -> String {
+        self.errors.get(field).cloned().unwrap_or_default()
+    }
+}
+
+/// The registration form.
+#[derive(Debug, Default, Deserialize)]
+pub struct EnterpriseForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    uscc: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    legal_rep: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    industry: String,
+    #[serde(default)]
+    uscc_override_reason: String,
+}
+
+async fn enterprises_page(
+    s: &AppState,
+    user: &PageUser,
+    q: Option<String>,
+    f: EnterpriseForm,
+    errors: BTreeMap<String, String>,
+) -> daiban_app::AppResult<EnterprisesTpl> {
+    let db = &s.app.db.conn;
+    let rows = enterprises::list(db, &user.actor, q.as_deref()).await?;
+    let can_register = matches!(user.actor.role, Role::Agent | Role::Coordinator);
+    let units = if can_register {
+        units::list(db, &user.actor, &UnitFilter::default())
+            .await?
+            .into_iter()
+            .filter(|u| {
+                u.active
+                    && u.kind.parse::<UnitKind>().is_ok_and(UnitKind::is_town_unit)
+                    && (user.actor.role == Role::Coordinator || Some(u.id) == user.actor.unit_id)
+            })
+            .map(|u| (u.code, u.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let c = chrome(
+        user,
+        "/enterprises",
+        "enterprises.title",
+        vec![(t(user.lang, "enterprises.title"), None)],
+    );
+    Ok(EnterprisesTpl {
+        c,
+        rows,
+        q: q.unwrap_or_default(),
+        can_register,
+        can_override: user.actor.role == Role::Coordinator,
+        units,
+        f,
+        errors,
+    })
 }
 
 /// GET /enterprises — an enterprise user goes straight to its own enterprise.
@@ -139,21 +222,47 @@ pub async fn enterprises(
     if let Some(eid) = user.actor.enterprise_id {
         return super::see_other(&format!("/enterprises/{eid}"));
     }
-    match enterprises::list(&s.app.db.conn, &user.actor, q.q.as_deref()).await {
-        Ok(rows) => {
-            let c = chrome(
-                &user,
-                "/enterprises",
-                "enterprises.title",
-                vec![(t(user.lang, "enterprises.title"), None)],
-            );
-            render(&EnterprisesTpl {
-                c,
-                rows,
-                q: q.q.unwrap_or_default(),
-            })
-        }
+    match enterprises_page(&s, &user, q.q, EnterpriseForm::default(), BTreeMap::new()).await {
+        Ok(tpl) => render(&tpl),
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+    }
+}
+
+/// POST /enterprises — an agent (own unit) or a coordinator registers an enterprise.
+pub async fn register_enterprise(
+    State(s): State<AppState>,
+    user: PageUser,
+    Form(f): Form<EnterpriseForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
+        return r;
+    }
+    let input = EnterpriseInput {
+        uscc: f.uscc.clone(),
+        name: f.name.clone(),
+        unit: f.unit.clone(),
+        legal_rep: f.legal_rep.clone(),
+        contact: f.contact.clone(),
+        phone: f.phone.clone(),
+        address: f.address.clone(),
+        industry: f.industry.clone(),
+        uscc_override_reason: f.uscc_override_reason.clone(),
+    };
+    match enterprises::register(&s.app, &user.actor, &input, &user.meta).await {
+        Ok(v) => see_other(&format!("/enterprises/{}", v.id)),
+        Err(e) => {
+            let Some((errors, status)) = form_errors(&e, user.lang) else {
+                return error_page(&e, user.lang, &user.meta.request_id);
+            };
+            match enterprises_page(&s, &user, None, f, errors).await {
+                Ok(tpl) => {
+                    let mut r = render(&tpl);
+                    *r.status_mut() = status;
+                    r
+                }
+                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
+            }
+        }
     }
 }
 

@@ -306,7 +306,10 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::show))
         .route("/directory", get(directory::units))
         .route("/directory/{id}", get(directory::unit))
-        .route("/enterprises", get(directory::enterprises))
+        .route(
+            "/enterprises",
+            get(directory::enterprises).post(directory::register_enterprise),
+        )
         .route("/enterprises/{id}", get(directory::enterprise))
         .route("/staff", get(directory::staff))
         .route("/projects", get(projects::list).post(projects::create))

@@ -153,3 +153,46 @@ async fn the_language_switch_turns_pages_english() {
     assert!(r.text.contains("Workbench"));
     assert!(r.text.contains("lang=\"en\""));
 }
+
+#[tokio::test]
+async fn enterprises_are_registered_through_the_page_with_the_uscc_rules_in_the_form() {
+    let t = TestApp::new().await;
+    let agent = t.page_login("agent.a").await;
+    let page = t.page("/enterprises", &agent).await;
+    assert!(
+        page.text.contains("登记企业"),
+        "agents register enterprises"
+    );
+    let csrf = crate::helpers::csrf_of(&page.text);
+    let r = t
+        .post_form(
+            "/enterprises",
+            &agent,
+            &format!("_csrf={csrf}&uscc=91350100M000100Y4&name=%E7%94%B2&unit=T-A"),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("统一社会信用代码格式错误"), "{}", r.text);
+    // The coordinator accepts a pilot code failing only the checksum, with a reason.
+    let coord = t.page_login("coord").await;
+    let page = t.page("/enterprises", &coord).await;
+    let csrf = crate::helpers::csrf_of(&page.text);
+    let r = t
+        .post_form(
+            "/enterprises",
+            &coord,
+            &format!("_csrf={csrf}&uscc=91350100M0001TGQXM&name=%E8%AF%95%E7%82%B9&unit=T-A&uscc_override_reason=%E6%A0%B8%E5%AE%9E%E6%9C%89%E6%95%88"),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.headers[axum::http::header::LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let shown = t.page(&to, &coord).await;
+    assert!(
+        shown.text.contains("经协调员核准") && shown.text.contains("核实有效"),
+        "{}",
+        shown.text
+    );
+}
