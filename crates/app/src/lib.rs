@@ -18,7 +18,9 @@ pub mod enterprises;
 pub mod error;
 pub mod inbox;
 pub mod materials;
+pub mod meetings;
 pub mod monitor;
+pub mod problems;
 pub mod projects;
 pub mod scope;
 pub mod timeline;
@@ -73,6 +75,8 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Account security policy.
     pub auth: AuthPolicy,
+    /// Response limits of the problem ladder, in working days.
+    pub ladder: daiban_domain::problem::LadderLimits,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -106,6 +110,7 @@ impl App {
             db,
             clock,
             auth,
+            ladder: daiban_domain::problem::LadderLimits::default(),
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -39,6 +39,10 @@ pub struct MonitorReport {
     pub alerts_raised: u64,
     /// Case items whose warning level changed.
     pub levels_changed: u64,
+    /// Problems moved up the ladder for want of an answer in time.
+    pub problems_escalated: u64,
+    /// Action items alerted (yellow or red) now.
+    pub action_alerts: u64,
 }
 
 const WATCHED: [&str; 4] = ["ready", "submitted", "in_review", "suspended"];
@@ -139,6 +143,9 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
             report.levels_changed += 1;
         }
     }
+    report.problems_escalated =
+        crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
+    report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
     w.commit().await?;
     Ok(report)
 }

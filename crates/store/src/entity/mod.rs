@@ -1,5 +1,7 @@
 //! The tables, one module each.
 
+pub mod action_item;
+pub mod action_item_alert;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod calendar_version;
@@ -12,8 +14,16 @@ pub mod deadline_alert;
 pub mod enterprise;
 pub mod mandate;
 pub mod material;
+pub mod meeting;
+pub mod meeting_agenda;
+pub mod meeting_attendee;
+pub mod meeting_decision;
 pub mod notification;
 pub mod one_time_notice;
+pub mod problem;
+pub mod problem_block;
+pub mod problem_event;
+pub mod problem_overdue;
 pub mod project;
 pub mod project_event;
 pub mod session;

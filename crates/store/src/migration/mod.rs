@@ -10,6 +10,7 @@ mod m0001_foundation;
 mod m0002_calendar;
 mod m0003_cases;
 mod m0004_uploads;
+mod m0005_problems;
 
 /// Runs Daiban's migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_calendar::Migration),
             Box::new(m0003_cases::Migration),
             Box::new(m0004_uploads::Migration),
+            Box::new(m0005_problems::Migration),
         ]
     }
 }
