@@ -7,6 +7,7 @@ mod business;
 
 pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
+mod coordination;
 mod directory;
 
 use crate::AppState;
@@ -37,6 +38,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "catalog", description = "The item catalog (审批事项目录), versioned"),
         (name = "projects", description = "Projects and their mandates (scoped)"),
         (name = "cases", description = "Case items (办件): lifecycle, notices, materials (scoped)"),
+        (name = "problems", description = "Problems (矛盾问题) on the escalation ladder (scoped)"),
+        (name = "meetings", description = "Coordination meetings and action items"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -97,6 +100,20 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(business::case_materials))
         .routes(routes!(business::move_material))
         .routes(routes!(business::case_catalog_item))
+        .routes(routes!(coordination::list_problems))
+        .routes(routes!(coordination::raise_problem))
+        .routes(routes!(coordination::get_problem))
+        .routes(routes!(coordination::act_on_problem))
+        .routes(routes!(coordination::leader_decision))
+        .routes(routes!(
+            coordination::list_meetings,
+            coordination::convene_meeting
+        ))
+        .routes(routes!(coordination::suggest_kind))
+        .routes(routes!(coordination::get_meeting))
+        .routes(routes!(coordination::record_meeting))
+        .routes(routes!(coordination::list_action_items))
+        .routes(routes!(coordination::complete_action_item))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(
