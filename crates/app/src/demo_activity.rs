@@ -37,6 +37,10 @@ pub struct Activity {
     pub case_items: usize,
     /// Actions taken (transitions, custody moves, stage changes).
     pub actions: usize,
+    /// Problems raised.
+    pub problems: usize,
+    /// Meetings held.
+    pub meetings: usize,
 }
 
 const INDUSTRIES: [(&str, &str); 8] = [
@@ -83,6 +87,8 @@ enum Step {
     /// The next action on one case item.
     Item(String),
     Conclude,
+    /// A step of the problems-and-meetings story.
+    Coord(crate::demo_coordination::CoordStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -479,6 +485,14 @@ pub async fn generate(
     let by_code: BTreeMap<&str, &CatalogItemView> =
         items.iter().map(|i| (i.code.as_str(), i)).collect();
     let mut report = Activity::default();
+    let mut coord = crate::demo_coordination::Coordination::new(&sim, helpers.clone()).await?;
+    seq += 1;
+    heap.push(Planned {
+        at: after_workdays(&calendar, start + Duration::days(20), 0, &mut rng),
+        seq,
+        project: 0,
+        step: Step::Coord(crate::demo_coordination::CoordStep::Meeting),
+    });
     while let Some(Planned {
         at,
         project: n,
@@ -496,6 +510,21 @@ pub async fn generate(
             if at.with_timezone(&CHINA).date_naive() != now.with_timezone(&CHINA).date_naive() {
                 crate::monitor::run_once(&sim).await?;
             }
+        }
+        if let Step::Coord(c) = step {
+            for (when, c) in coord
+                .handle(&sim, &calendar, c, at, &mut rng, &meta)
+                .await?
+            {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Coord(c),
+                });
+            }
+            continue;
         }
         let plan = &mut plans[n];
         let agent = match plan.agent {
@@ -596,6 +625,17 @@ pub async fn generate(
                     plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)),
                     Step::OpenStage(0),
                 ));
+                if let Some(agent) = plan.agent.filter(|_| rng.random_bool(0.2)) {
+                    let when = after_workdays(&calendar, at, rng.random_range(5..60), &mut rng);
+                    next.push((
+                        when,
+                        Step::Coord(crate::demo_coordination::CoordStep::Raise {
+                            project_id: id,
+                            enterprise_user: plan.enterprise_user,
+                            agent,
+                        }),
+                    ));
+                }
             }
             Step::OpenStage(s) => {
                 let id = plan.id.unwrap_or_default();
@@ -775,6 +815,8 @@ pub async fn generate(
                     report.actions += 1;
                 }
             }
+            // Taken before the project's actors are loaded.
+            Step::Coord(_) => {}
         }
         for (when, step) in next {
             seq += 1;
@@ -791,5 +833,7 @@ pub async fn generate(
         clock.advance(end - now);
     }
     crate::monitor::run_once(&sim).await?;
+    report.problems = coord.counts[0];
+    report.meetings = coord.counts[1];
     Ok(report)
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
+mod demo_coordination;
 pub mod enterprises;
 pub mod error;
 pub mod inbox;

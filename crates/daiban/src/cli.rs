@@ -543,8 +543,12 @@ async fn serve(
                     "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
                 );
                 println!(
-                    "A year of activity: {} projects, {} case items, {} actions.",
-                    activity.projects, activity.case_items, activity.actions
+                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings.",
+                    activity.projects,
+                    activity.case_items,
+                    activity.actions,
+                    activity.problems,
+                    activity.meetings
                 );
             }
         }
