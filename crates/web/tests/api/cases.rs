@@ -1004,3 +1004,69 @@ async fn the_expected_completion_follows_the_prerequisites() {
     assert_eq!(path, ["XT-001", "XT-002"]);
     assert_eq!(x["not_started"], 1);
 }
+
+#[tokio::test]
+async fn a_catalog_revision_never_rewrites_what_an_open_item_was_told() {
+    let t = TestApp::new().await;
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    let admin = t.token("admin").await;
+    let current = t
+        .api(Method::GET, "/api/v1/catalog/XT-001", Some(&admin), None)
+        .await
+        .json();
+    let item = &current[0];
+    assert_eq!(item["revision"], 1);
+    let body = json!({"base_revision": 1, "change_note": "承诺时限调整为 5 个工作日，增加消防设计文件",
+               "item": {"code": "XT-001", "name": item["name"], "department": "D-X", "type": "committed",
+                        "statutory_limit_days": 15, "committed_limit_days": 5, "limits_source": "sourced",
+                        "stage": "construction_permit",
+                        "material": [{"code": "M01", "name": "申请表", "format": "original", "copies": 1, "source": "申请人自备"},
+                                     {"code": "M04", "name": "消防设计文件", "format": "electronic", "copies": 1, "source": "中介机构编制"}]}});
+    let r = post(&t, &admin, "/api/v1/catalog/XT-001", body.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["revision"], 2);
+    // A stale base revision is a conflict.
+    let stale = post(&t, &admin, "/api/v1/catalog/XT-001", body).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.text);
+    // The open case item keeps revision 1: its limit and its materials.
+    let agent = t.token("agent.a").await;
+    let told = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{}/catalog-item", ids[0]),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(told["revision"], 1);
+    assert_eq!(told["committed_limit_days"], 3);
+    let mats = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{}/materials", ids[0]),
+            Some(&agent),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(mats.as_array().expect("materials").len(), 3);
+    // A new request takes revision 2.
+    let ent = t.token("ent.a").await;
+    act(
+        &t,
+        &agent,
+        ids[0],
+        json!({"action": "withdraw", "version": 1, "reason": "企业调整方案后重新申请"}),
+    )
+    .await;
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/projects/{pid}/cases"),
+        json!({"item_codes": ["XT-001"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()[0]["limit_days"], 5);
+}
