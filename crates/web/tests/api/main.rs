@@ -18,3 +18,4 @@ mod demo;
 mod errors;
 mod openapi;
 mod pages;
+mod problem_pages;
