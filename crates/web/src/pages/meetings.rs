@@ -253,18 +253,26 @@ struct MeetingTpl {
 }
 
 impl MeetingTpl {
+    #[expect(
+        clippy::ref_option,
+        reason = "askama passes template values by reference"
+    )]
     fn att(&self, code: &Option<String>) -> String {
         l::attendance(self.lang, code.as_deref())
     }
     fn pstatus(&self, code: &str) -> String {
         l::problem_status(self.lang, code)
     }
+    #[expect(
+        clippy::ref_option,
+        reason = "askama passes template values by reference"
+    )]
     fn absent_without_leave(&self, code: &Option<String>) -> bool {
         let _ = self;
         code.as_deref() == Some(Attendance::AbsentWithoutLeave.code())
     }
     #[expect(
-        clippy::trivially_copy_pass_by_ref,
+        clippy::ref_option,
         reason = "askama passes template values by reference"
     )]
     fn problem_title(&self, id: &Option<i64>) -> String {
@@ -418,6 +426,10 @@ impl PrintTpl {
             "zh-CN"
         }
     }
+    #[expect(
+        clippy::ref_option,
+        reason = "askama passes template values by reference"
+    )]
     fn att(&self, code: &Option<String>) -> String {
         l::attendance(self.lang, code.as_deref())
     }

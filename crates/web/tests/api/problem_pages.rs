@@ -8,6 +8,7 @@
 use crate::cases::active_project;
 use crate::helpers::{TestApp, csrf_of};
 use axum::http::{StatusCode, header};
+use std::fmt::Write as _;
 
 fn enc(s: &str) -> String {
     let mut out = String::new();
@@ -15,7 +16,7 @@ fn enc(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
