@@ -626,7 +626,10 @@ pub async fn generate(
                     Step::OpenStage(0),
                 ));
                 if let Some(agent) = plan.agent.filter(|_| rng.random_bool(0.2)) {
-                    let when = after_workdays(&calendar, at, rng.random_range(5..60), &mut rng);
+                    // Any time between a week after signing and the end of the year, so some
+                    // problems are still climbing at the end.
+                    let span = u32::try_from((end - at).num_days().max(8)).unwrap_or(8);
+                    let when = after_workdays(&calendar, at, rng.random_range(5..span), &mut rng);
                     next.push((
                         when,
                         Step::Coord(crate::demo_coordination::CoordStep::Raise {

@@ -389,17 +389,13 @@ impl Coordination {
                     .attendees
                     .iter()
                     .map(|a| {
-                        let roll: f64 = rng.random();
-                        let att = if roll < 0.84 {
-                            Attendance::Present
-                        } else if roll < 0.9 {
-                            Attendance::Late
-                        } else if roll < 0.93 {
-                            Attendance::LeftEarly
-                        } else if roll < 0.97 {
-                            Attendance::AbsentWithLeave
-                        } else {
-                            Attendance::AbsentWithoutLeave
+                        let roll = rng.random_range(0..100u32);
+                        let att = match roll {
+                            0..80 => Attendance::Present,
+                            80..88 => Attendance::Late,
+                            88..92 => Attendance::LeftEarly,
+                            92..96 => Attendance::AbsentWithLeave,
+                            _ => Attendance::AbsentWithoutLeave,
                         };
                         AttendanceInput {
                             attendee_id: a.id,

@@ -1,6 +1,7 @@
 //! 工作台: the home page, with what each role needs first.
 
 use super::inbox::{InboxRow, rows as inbox_rows};
+use super::problems::{ActionItemRow, ProblemRow, action_item_row, problem_row};
 use super::projects::{CaseRow, ProjectRow, case_row, row as project_row};
 use super::{Chrome, chrome, error_page, render};
 use crate::AppState;
@@ -11,6 +12,8 @@ use axum::response::Response;
 use daiban_app::audit::{AuditFilter, AuditView, Verification};
 use daiban_app::cases::{self, CaseFilter};
 use daiban_app::enterprises::EnterpriseView;
+use daiban_app::meetings::{self, ActionItemFilter};
+use daiban_app::problems::{self, ProblemFilter};
 use daiban_app::projects::{self, ProjectFilter};
 use daiban_app::units::{Oversight, UnitFilter, UnitView};
 use daiban_app::users::Contact;
@@ -35,6 +38,8 @@ struct HomeTpl {
     case_lists: Vec<(String, Vec<CaseRow>)>,
     projects: Vec<(ProjectRow, String)>,
     notes: Vec<InboxRow>,
+    problem_lists: Vec<(String, Vec<ProblemRow>)>,
+    items: Vec<ActionItemRow>,
 }
 
 impl HomeTpl {
@@ -69,6 +74,8 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         case_lists: vec![],
         projects: vec![],
         notes: vec![],
+        problem_lists: vec![],
+        items: vec![],
     };
     t.c.crumbs.truncate(1);
     t.c.crumbs[0].1 = None;
@@ -121,7 +128,63 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         }
     }
     workbench(s, user, &mut t).await?;
+    problem_workbench(s, user, &mut t).await?;
     Ok(t)
+}
+
+/// Problems and action items: a department's helpers and leaders those at their level, town
+/// staff and enterprises their projects' open ones, the bureau the overdue ones, the city
+/// leader those escalated to the top; staff their unit's open action items.
+async fn problem_workbench(s: &AppState, user: &PageUser, t: &mut HomeTpl) -> AppResult<()> {
+    let db = &s.app.db.conn;
+    let a = &user.actor;
+    let lang = user.lang;
+    let now = s.app.now();
+    let department = a.unit_kind == Some(daiban_domain::unit::UnitKind::Department);
+    let (key, level, overdue) = match a.role {
+        Role::Admin | Role::Auditor => return Ok(()),
+        Role::Helper if department => ("home.problems_level", Some("department"), None),
+        Role::UnitLeader if department => ("home.problems_level", Some("department_leader"), None),
+        Role::Coordinator => ("home.problems_overdue", None, Some(true)),
+        Role::CityLeader => ("home.problems_top", Some("city_leader"), None),
+        _ => ("home.problems_open", None, None),
+    };
+    let f = ProblemFilter {
+        status: Some("open".into()),
+        level: level.map(str::to_owned),
+        overdue,
+        ..ProblemFilter::default()
+    };
+    let list: Vec<ProblemRow> = problems::list(db, a, &f, now)
+        .await?
+        .into_iter()
+        .take(20)
+        .map(|p| problem_row(lang, p))
+        .collect();
+    t.problem_lists.push((t.c.t(key), list));
+    if a.role == Role::Enterprise {
+        return Ok(());
+    }
+    let open = meetings::action_items(
+        db,
+        a,
+        &ActionItemFilter {
+            status: Some("open".into()),
+            ..ActionItemFilter::default()
+        },
+    )
+    .await?;
+    if matches!(a.role, Role::Coordinator | Role::CityLeader) {
+        t.counts
+            .push((t.c.t("home.open_action_items"), open.len() as u64));
+    } else {
+        t.items = open
+            .into_iter()
+            .take(20)
+            .map(|x| action_item_row(lang, a, x))
+            .collect();
+    }
+    Ok(())
 }
 
 /// The business part of the workbench: case items, projects and notifications for the role.

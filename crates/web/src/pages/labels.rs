@@ -8,6 +8,9 @@ use daiban_domain::case_item::{CaseAction, CaseState};
 use daiban_domain::clock::{CHINA, ItemType, SuspensionReason};
 use daiban_domain::custody::{CustodyEvent, CustodyState};
 use daiban_domain::mandate::{MandateAction, MandateState};
+use daiban_domain::problem::{
+    ActionItemStatus, Attendance, Level, MeetingKind, ProblemAction, ProblemCategory, ProblemStatus,
+};
 use daiban_domain::project::{PolicyStanding, ProjectStage, ProjectStatus};
 
 /// Picks the Chinese or the English text.
@@ -118,6 +121,62 @@ pub fn warning_class(code: &str) -> &'static str {
         "yellow" => "warn",
         _ => "",
     }
+}
+
+/// Problem level on the ladder.
+pub fn level(lang: &str, code: &str) -> String {
+    or_code(
+        Level::from_code(code).map(|s| pick(lang, s.label_zh(), s.label_en())),
+        code,
+    )
+}
+
+/// Problem status.
+pub fn problem_status(lang: &str, code: &str) -> String {
+    or_code(
+        ProblemStatus::from_code(code).map(|s| pick(lang, s.label_zh(), s.label_en())),
+        code,
+    )
+}
+
+/// Problem action.
+pub fn problem_action(lang: &str, a: ProblemAction) -> String {
+    pick(lang, a.label_zh(), a.label_en())
+}
+
+/// Problem category.
+pub fn category(lang: &str, code: &str) -> String {
+    or_code(
+        ProblemCategory::from_code(code).map(|s| pick(lang, s.label_zh(), s.label_en())),
+        code,
+    )
+}
+
+/// Meeting kind.
+pub fn meeting_kind(lang: &str, code: &str) -> String {
+    or_code(
+        MeetingKind::from_code(code).map(|s| pick(lang, s.label_zh(), s.label_en())),
+        code,
+    )
+}
+
+/// Attendance at a meeting (empty until recorded).
+pub fn attendance(lang: &str, code: Option<&str>) -> String {
+    code.map(|c| {
+        or_code(
+            Attendance::from_code(c).map(|s| pick(lang, s.label_zh(), s.label_en())),
+            c,
+        )
+    })
+    .unwrap_or_default()
+}
+
+/// Action-item status.
+pub fn action_item_status(lang: &str, code: &str) -> String {
+    or_code(
+        ActionItemStatus::from_code(code).map(|s| pick(lang, s.label_zh(), s.label_en())),
+        code,
+    )
 }
 
 /// What a timeline event was, in words.

@@ -13,6 +13,8 @@ mod home;
 mod inbox;
 mod labels;
 mod login;
+mod meetings;
+mod problems;
 mod projects;
 
 use crate::AppState;
@@ -101,6 +103,13 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
             items.push(("/projects/major", "nav.major"));
         }
         Role::Agent | Role::UnitLeader | Role::Helper => items.push(("/projects", "nav.projects")),
+    }
+    if !matches!(actor.role, Role::Admin | Role::Auditor) {
+        items.push(("/problems", "nav.problems"));
+    }
+    if !matches!(actor.role, Role::Admin | Role::Auditor | Role::Enterprise) {
+        items.push(("/meetings", "nav.meetings"));
+        items.push(("/action-items", "nav.action_items"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -326,6 +335,17 @@ pub fn routes() -> Router<AppState> {
         .route("/projects/{id}/helper", post(projects::assign_helper))
         .route("/projects/{id}/stage", post(projects::set_stage))
         .route("/projects/{id}/items", post(projects::request_items))
+        .route("/projects/{id}/problems", post(problems::raise))
+        .route("/problems", get(problems::list))
+        .route("/problems/{id}", get(problems::show))
+        .route("/problems/{id}/act", post(problems::act))
+        .route("/problems/{id}/decision", post(problems::decision))
+        .route("/meetings", get(meetings::list).post(meetings::convene))
+        .route("/meetings/{id}", get(meetings::show))
+        .route("/meetings/{id}/record", post(meetings::record))
+        .route("/meetings/{id}/print", get(meetings::print))
+        .route("/action-items", get(meetings::action_items))
+        .route("/action-items/{id}/done", post(meetings::complete))
         .route("/cases/{id}", get(cases::show))
         .route("/cases/{id}/act", post(cases::act))
         .route("/cases/{id}/materials/{mid}", post(cases::move_material))

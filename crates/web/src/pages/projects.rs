@@ -3,6 +3,7 @@
 //! the new-project form and the printable mandate forms.
 
 use super::labels::{self as l, pick};
+use super::problems::{ProblemRow, problem_row};
 use super::{Chrome, check_csrf, chrome, error_page, field_errors, form_errors, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
@@ -13,6 +14,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use daiban_app::cases::{self, CaseFilter, CaseItemView, RequestInput};
 use daiban_app::catalog::{self, CatalogFilter, CatalogItemView};
+use daiban_app::meetings;
+use daiban_app::problems::{self, ProblemFilter};
 use daiban_app::projects::{
     self, EventView, ExpectedCompletion, MandateInput, MandateView, ProjectFilter, ProjectInput,
     ProjectView,
@@ -24,6 +27,7 @@ use daiban_app::{AppError, AppResult, FieldError, enterprises};
 use daiban_domain::case_item::{CaseState, allowed_actions};
 use daiban_domain::clock::ItemType;
 use daiban_domain::mandate::{MandateAction, MandateState};
+use daiban_domain::problem::ProblemCategory;
 use daiban_domain::project::{PolicyStanding, ProjectStage, ProjectStatus};
 use daiban_domain::role::Role;
 use serde::Deserialize;
@@ -289,6 +293,10 @@ pub struct BoardRow {
     pub open: u64,
     /// Red (overdue) open items.
     pub red: u64,
+    /// Open problems.
+    pub problems: usize,
+    /// The latest meeting about it: id, title, date (China time).
+    pub meeting: Option<(i64, String, String)>,
 }
 
 #[derive(Template)]
@@ -314,8 +322,37 @@ pub async fn major(State(s): State<AppState>, user: PageUser) -> Response {
             },
         )
         .await?;
+        let all_problems = problems::list(
+            db,
+            &user.actor,
+            &ProblemFilter {
+                major: Some(true),
+                ..ProblemFilter::default()
+            },
+            now,
+        )
+        .await
+        .unwrap_or_default();
+        // Newest first.
+        let all_meetings = meetings::list(db, &user.actor).await.unwrap_or_default();
         let mut rows = Vec::with_capacity(list.len());
         for p in list {
+            let of_project: Vec<i64> = all_problems
+                .iter()
+                .filter(|x| x.project_id == p.id)
+                .map(|x| x.id)
+                .collect();
+            let open_problems = all_problems
+                .iter()
+                .filter(|x| x.project_id == p.id && x.status == "open")
+                .count();
+            let meeting = all_meetings
+                .iter()
+                .find(|m| {
+                    m.project_id == Some(p.id)
+                        || m.problems.iter().any(|x| of_project.contains(&x.id))
+                })
+                .map(|m| (m.id, m.title.clone(), l::dt(m.scheduled_at)));
             let f = CaseFilter {
                 project: Some(p.id),
                 state: Some("open".into()),
@@ -332,6 +369,8 @@ pub async fn major(State(s): State<AppState>, user: PageUser) -> Response {
                 r: row(user.lang, p),
                 open,
                 red,
+                problems: open_problems,
+                meeting,
             });
         }
         rows.sort_by(|a, b| b.red.cmp(&a.red).then(b.open.cmp(&a.open)));
@@ -479,6 +518,11 @@ struct ProjectTpl {
     declined_or_out: bool,
     errors: BTreeMap<String, String>,
     now_local: String,
+    problems: Vec<ProblemRow>,
+    may_raise: bool,
+    categories: Vec<(String, String)>,
+    departments: Vec<(i64, String)>,
+    open_cases: Vec<(i64, String)>,
 }
 
 impl ProjectTpl {
@@ -556,6 +600,12 @@ async fn project_page(
     } else {
         vec![]
     };
+    let (problems, may_raise, departments) = problems_section(s, a, lang, id, &cases, now).await?;
+    let open_cases = if may_raise {
+        cases_open(&cases)
+    } else {
+        vec![]
+    };
     let mandate_actions = match (&mandate, a.role == Role::Enterprise || agent) {
         (Some(m), true) => {
             let from = MandateState::from_code(&m.state);
@@ -609,8 +659,82 @@ async fn project_page(
             .with_timezone(&daiban_domain::clock::CHINA)
             .format("%Y-%m-%dT%H:%M")
             .to_string(),
+        open_cases,
+        problems,
+        may_raise,
+        categories: ProblemCategory::ALL
+            .into_iter()
+            .map(|x| (x.code().to_owned(), l::category(lang, x.code())))
+            .collect(),
+        departments,
         c,
     })
+}
+
+fn cases_open(cases: &[CaseRow]) -> Vec<(i64, String)> {
+    cases
+        .iter()
+        .filter(|x| CaseState::from_code(&x.c.state).is_some_and(CaseState::is_open))
+        .map(|x| (x.c.id, x.c.item_name.clone()))
+        .collect()
+}
+
+/// The project's problems, whether the user may raise one, and the departments to choose from
+/// (staff: every department; the enterprise: those of the guide and of its items).
+async fn problems_section(
+    s: &AppState,
+    a: &daiban_app::Actor,
+    lang: &str,
+    id: i64,
+    cases: &[CaseRow],
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(Vec<ProblemRow>, bool, Vec<(i64, String)>)> {
+    let db = &s.app.db.conn;
+    let list = problems::list(
+        db,
+        a,
+        &ProblemFilter {
+            project: Some(id),
+            ..ProblemFilter::default()
+        },
+        now,
+    )
+    .await
+    .unwrap_or_default()
+    .into_iter()
+    .map(|p| problem_row(lang, p))
+    .collect();
+    let may_raise = !matches!(a.role, Role::CityLeader | Role::Admin | Role::Auditor);
+    let departments = if !may_raise {
+        vec![]
+    } else if a.role == Role::Enterprise {
+        let names = units::names(db).await?;
+        let mut ids: Vec<i64> = catalog::list(db, &CatalogFilter::default())
+            .await?
+            .into_iter()
+            .map(|i| i.department_id)
+            .chain(cases.iter().map(|x| x.c.department_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter_map(|d| names.get(&d).map(|n| (d, n.clone())))
+            .collect()
+    } else {
+        units::list(
+            db,
+            a,
+            &UnitFilter {
+                kind: Some("department".into()),
+                ..UnitFilter::default()
+            },
+        )
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect()
+    };
+    Ok((list, may_raise, departments))
 }
 
 /// `?done=key` after a successful post: the flash message's key.
@@ -637,7 +761,7 @@ pub async fn show(
     }
 }
 
-async fn rerender(s: &AppState, user: &PageUser, id: i64, e: &AppError) -> Response {
+pub(super) async fn rerender(s: &AppState, user: &PageUser, id: i64, e: &AppError) -> Response {
     let Some((m, status)) = form_errors(e, user.lang) else {
         return error_page(e, user.lang, &user.meta.request_id);
     };

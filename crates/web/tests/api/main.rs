@@ -18,4 +18,5 @@ mod demo;
 mod errors;
 mod openapi;
 mod pages;
+mod problem_pages;
 mod problems;
