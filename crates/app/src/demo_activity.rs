@@ -272,8 +272,13 @@ pub async fn generate(
 ) -> AppResult<Activity> {
     let mut rng = StdRng::seed_from_u64(20_261_127);
     let clock = Arc::new(FixedClock::new(end - Duration::days(365)));
-    let mut sim = app.clone();
-    sim.clock = clock.clone();
+    // Thousands of small transactions: on SQLite one connection without a sync per commit
+    // (nothing else writes while the demo is generated; the app's own pool reads the result).
+    let db = daiban_store::connect_for_bulk_load(&app.db.url)
+        .await
+        .map_err(|e| anyhow::anyhow!("demo bulk-load connection: {e}"))?;
+    let mut sim = App::new(db, clock.clone(), app.auth.clone());
+    sim.ladder = app.ladder;
     let calendar = app.calendar();
     let meta = Meta {
         request_id: "demo".into(),
@@ -625,10 +630,10 @@ pub async fn generate(
                     plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)),
                     Step::OpenStage(0),
                 ));
-                if let Some(agent) = plan.agent.filter(|_| rng.random_bool(0.2)) {
+                if let Some(agent) = plan.agent.filter(|_| rng.random_bool(0.3)) {
                     // Any time between a week after signing and the end of the year, so some
                     // problems are still climbing at the end.
-                    let span = u32::try_from((end - at).num_days().max(8)).unwrap_or(8);
+                    let span = u32::try_from((end - at).num_days().clamp(8, 90)).unwrap_or(8);
                     let when = after_workdays(&calendar, at, rng.random_range(5..span), &mut rng);
                     next.push((
                         when,

@@ -138,6 +138,18 @@ fn later(calendar: &Calendar, from: DateTime<Utc>, days: u32, rng: &mut StdRng) 
 impl Coordination {
     /// Loads who plays the bureau's and the city leader's parts.
     pub(crate) async fn new(app: &App, helpers: BTreeMap<i64, i64>) -> AppResult<Self> {
+        // Problems are raised with departments: keep the helpers of departments only.
+        let departments: BTreeSet<i64> = daiban_store::entity::unit::Entity::find()
+            .filter(daiban_store::entity::unit::Column::Kind.eq("department"))
+            .all(&app.db.conn)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
+        let helpers: BTreeMap<i64, i64> = helpers
+            .into_iter()
+            .filter(|(unit, _)| departments.contains(unit))
+            .collect();
         let first = |role: Role| async move {
             AppResult::Ok(
                 user::Entity::find()

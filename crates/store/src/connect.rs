@@ -51,6 +51,8 @@ pub struct Db {
     pub conn: DatabaseConnection,
     /// Which backend it is.
     pub backend: Backend,
+    /// The URL it was opened with (a bulk loader opens a second connection to it).
+    pub url: String,
 }
 
 impl Db {
@@ -73,13 +75,28 @@ impl Db {
 /// # Errors
 /// A bad URL or an unreachable database.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
+    open(url, max_connections, SqliteSynchronous::Full).await
+}
+
+/// A single SQLite connection with `synchronous=NORMAL`, for generating the demo city into an
+/// empty database: in WAL mode a crash can lose only the last commits, never corrupt the file,
+/// and a half-generated demo is regenerated anyway. PostgreSQL: as [`connect`] with one
+/// connection.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_for_bulk_load(url: &str) -> anyhow::Result<Db> {
+    open(url, 1, SqliteSynchronous::Normal).await
+}
+
+async fn open(url: &str, max_connections: u32, sync: SqliteSynchronous) -> anyhow::Result<Db> {
     let backend = parse_database_url(url)?;
     let conn: DatabaseConnection = match backend {
         Backend::Sqlite => {
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(sync)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             if let Some(dir) = opts.get_filename().parent()
@@ -103,7 +120,11 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
             pool.into()
         }
     };
-    Ok(Db { conn, backend })
+    Ok(Db {
+        conn,
+        backend,
+        url: url.to_owned(),
+    })
 }
 
 #[cfg(test)]

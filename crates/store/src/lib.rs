@@ -9,5 +9,5 @@ pub mod connect;
 pub mod entity;
 pub mod migration;
 
-pub use connect::{Backend, Db, DbUrlError, connect, parse_database_url};
+pub use connect::{Backend, Db, DbUrlError, connect, connect_for_bulk_load, parse_database_url};
 pub use sea_orm;
