@@ -233,9 +233,11 @@ fn redact(url: &str) -> String {
 }
 
 async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
-    App::start(db, Arc::new(SystemClock), settings.auth.clone())
+    let mut app = App::start(db, Arc::new(SystemClock), settings.auth.clone())
         .await
-        .map_err(|e| anyhow::anyhow!(user_error(&e)))
+        .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+    app.ladder = settings.ladder;
+    Ok(app)
 }
 
 fn user_error(e: &AppError) -> String {

@@ -22,6 +22,8 @@ pub struct Settings {
     /// Seconds between runs of the deadline monitor (yellow and red warnings); 0 turns it off
     /// on this instance (another instance on the same PostgreSQL may run it).
     pub monitor_interval_seconds: u64,
+    /// Response limits of the problem ladder, in working days per level.
+    pub ladder: daiban_domain::problem::LadderLimits,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             auth: daiban_app::AuthPolicy::default(),
             web: daiban_web::WebSettings::default(),
             monitor_interval_seconds: 60,
+            ladder: daiban_domain::problem::LadderLimits::default(),
         }
     }
 }
