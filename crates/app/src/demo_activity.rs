@@ -41,6 +41,8 @@ pub struct Activity {
     pub problems: usize,
     /// Meetings held.
     pub meetings: usize,
+    /// 好差评 ratings given.
+    pub ratings: usize,
 }
 
 const INDUSTRIES: [(&str, &str); 8] = [
@@ -795,6 +797,18 @@ pub async fn generate(
                     plan.items.insert(code.clone(), (case_id, pos + 1, sc));
                     next.push((when, Step::Item(code)));
                 } else {
+                    // About a third of the concluded items are rated by the enterprise.
+                    if rng.random_bool(0.35) {
+                        let when = after_workdays(&calendar, at, rng.random_range(1..5), &mut rng);
+                        next.push((
+                            when,
+                            Step::Coord(crate::demo_coordination::CoordStep::Rate {
+                                case_id,
+                                enterprise_user: plan.enterprise_user,
+                                again: false,
+                            }),
+                        ));
+                    }
                     plan.open_in_stage = plan.open_in_stage.saturating_sub(1);
                     if plan.open_in_stage == 0 {
                         let s = plan.current_stage;
@@ -843,5 +857,6 @@ pub async fn generate(
     crate::monitor::run_once(&sim).await?;
     report.problems = coord.counts[0];
     report.meetings = coord.counts[1];
+    report.ratings = coord.counts[3];
     Ok(report)
 }

@@ -14,6 +14,7 @@ use crate::{App, AppResult};
 use chrono::{DateTime, Duration, Utc};
 use daiban_domain::calendar::Calendar;
 use daiban_domain::problem::{Attendance, Level, ProblemAction, ProblemCategory, ProblemStatus};
+use daiban_domain::rating::{Rating, RectificationStatus};
 use daiban_domain::role::Role;
 use daiban_store::entity::{case_item, problem, project, user};
 use rand::Rng;
@@ -43,6 +44,17 @@ pub(crate) enum CoordStep {
     Done(i64),
     /// The city leader decides.
     Decide(i64),
+    /// The enterprise rates a concluded item (again, after a visit).
+    Rate {
+        /// Case item.
+        case_id: i64,
+        /// The enterprise's user.
+        enterprise_user: i64,
+        /// A re-rating after a rectification.
+        again: bool,
+    },
+    /// The department replies to a bad rating, or the bureau visits.
+    Rectify(i64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +117,9 @@ pub(crate) struct Coordination {
     scripts: BTreeMap<i64, (usize, Vec<Act>)>,
     raisers: BTreeMap<i64, i64>,
     deciding: BTreeSet<i64>,
+    raters: BTreeMap<i64, (i64, i64)>,
     next_title: usize,
-    /// Problems raised, meetings held, leader decisions, action items done.
+    /// Problems raised, meetings held, leader decisions, ratings given.
     pub counts: [usize; 4],
 }
 
@@ -168,6 +181,7 @@ impl Coordination {
             scripts: BTreeMap::new(),
             raisers: BTreeMap::new(),
             deciding: BTreeSet::new(),
+            raters: BTreeMap::new(),
             next_title: 0,
             counts: [0; 4],
         })
@@ -539,6 +553,103 @@ impl Coordination {
                     next.push((
                         later(calendar, at, rng.random_range(2..7), rng),
                         CoordStep::Done(a.id),
+                    ));
+                }
+            }
+            CoordStep::Rate {
+                case_id,
+                enterprise_user,
+                again,
+            } => {
+                let ent = actor(app, enterprise_user).await?;
+                let roll = rng.random_range(0..100u32);
+                let level = match (again, roll) {
+                    (true, 0..70) | (false, 0..45) => Rating::VerySatisfied,
+                    (true, _) | (false, 45..80) => Rating::Satisfied,
+                    (false, 80..92) => Rating::Basic,
+                    (false, 92..97) => Rating::Dissatisfied,
+                    (false, _) => Rating::VeryDissatisfied,
+                };
+                let comment = if level.is_bad() {
+                    "窗口对补正要求解释不清，多次往返才办成。"
+                } else if again {
+                    "整改到位，回访及时。"
+                } else {
+                    ""
+                };
+                crate::ratings::rate(
+                    app,
+                    &ent,
+                    case_id,
+                    &crate::ratings::RateInput {
+                        rating: level.code().into(),
+                        comment: comment.into(),
+                    },
+                    meta,
+                )
+                .await?;
+                self.counts[3] += 1;
+                if level.is_bad() {
+                    let rect = daiban_store::entity::rectification::Entity::find()
+                        .filter(daiban_store::entity::rectification::Column::CaseItemId.eq(case_id))
+                        .one(&app.db.conn)
+                        .await?;
+                    if let Some(r) = rect {
+                        // Most reply within the 5 working days, a few late.
+                        let days = if rng.random_bool(0.8) {
+                            rng.random_range(1..5)
+                        } else {
+                            rng.random_range(6..9)
+                        };
+                        next.push((later(calendar, at, days, rng), CoordStep::Rectify(r.id)));
+                        self.raters.insert(r.id, (case_id, enterprise_user));
+                    }
+                }
+            }
+            CoordStep::Rectify(id) => {
+                let Some(r) = daiban_store::entity::rectification::Entity::find_by_id(id)
+                    .one(&app.db.conn)
+                    .await?
+                else {
+                    return Ok(next);
+                };
+                let (who, note) = if r.status == RectificationStatus::Open.code() {
+                    (
+                        self.helpers
+                            .get(&r.responsible_unit_id)
+                            .copied()
+                            .or(self.coordinator),
+                        "已约谈窗口人员，制作补正材料清单和办事指引图，向企业当面说明。",
+                    )
+                } else {
+                    (self.coordinator, "电话回访企业负责人，企业认可整改措施。")
+                };
+                let Some(who) = who else { return Ok(next) };
+                let who = actor(app, who).await?;
+                let v = crate::ratings::advance(
+                    app,
+                    &who,
+                    id,
+                    &crate::ratings::LoopInput {
+                        version: r.version,
+                        note: note.into(),
+                    },
+                    meta,
+                )
+                .await?;
+                if v.status == RectificationStatus::Rectified.code() {
+                    next.push((
+                        later(calendar, at, rng.random_range(1..4), rng),
+                        CoordStep::Rectify(id),
+                    ));
+                } else if let Some((case_id, enterprise_user)) = self.raters.get(&id).copied() {
+                    next.push((
+                        later(calendar, at, rng.random_range(1..4), rng),
+                        CoordStep::Rate {
+                            case_id,
+                            enterprise_user,
+                            again: true,
+                        },
                     ));
                 }
             }

@@ -23,6 +23,7 @@ pub mod meetings;
 pub mod monitor;
 pub mod problems;
 pub mod projects;
+pub mod ratings;
 pub mod scope;
 pub mod timeline;
 pub mod units;
@@ -78,6 +79,8 @@ pub struct App {
     pub auth: AuthPolicy,
     /// Response limits of the problem ladder, in working days.
     pub ladder: daiban_domain::problem::LadderLimits,
+    /// Working days a department has to rectify after a bad rating.
+    pub rectification_days: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -112,6 +115,7 @@ impl App {
             clock,
             auth,
             ladder: daiban_domain::problem::LadderLimits::default(),
+            rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -237,6 +237,7 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
         .await
         .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
     app.ladder = settings.ladder;
+    app.rectification_days = settings.rectification_days;
     Ok(app)
 }
 
@@ -545,12 +546,13 @@ async fn serve(
                     "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
                 );
                 println!(
-                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings.",
+                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings, {} ratings.",
                     activity.projects,
                     activity.case_items,
                     activity.actions,
                     activity.problems,
-                    activity.meetings
+                    activity.meetings,
+                    activity.ratings
                 );
             }
         }

@@ -24,6 +24,8 @@ pub struct Settings {
     pub monitor_interval_seconds: u64,
     /// Response limits of the problem ladder, in working days per level.
     pub ladder: daiban_domain::problem::LadderLimits,
+    /// Working days a department has to rectify and reply after a bad rating (差评).
+    pub rectification_days: u32,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             web: daiban_web::WebSettings::default(),
             monitor_interval_seconds: 60,
             ladder: daiban_domain::problem::LadderLimits::default(),
+            rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
         }
     }
 }

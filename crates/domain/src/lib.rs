@@ -23,6 +23,7 @@ pub mod mandate;
 pub mod password;
 pub mod problem;
 pub mod project;
+pub mod rating;
 pub mod role;
 pub mod schedule;
 pub mod staff;

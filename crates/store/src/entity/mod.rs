@@ -26,6 +26,8 @@ pub mod problem_event;
 pub mod problem_overdue;
 pub mod project;
 pub mod project_event;
+pub mod rating;
+pub mod rectification;
 pub mod session;
 pub mod unit;
 pub mod upload;

@@ -11,6 +11,7 @@ mod m0002_calendar;
 mod m0003_cases;
 mod m0004_uploads;
 mod m0005_problems;
+mod m0006_ratings;
 
 /// Runs Daiban's migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_cases::Migration),
             Box::new(m0004_uploads::Migration),
             Box::new(m0005_problems::Migration),
+            Box::new(m0006_ratings::Migration),
         ]
     }
 }

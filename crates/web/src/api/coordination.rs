@@ -1,4 +1,5 @@
-//! Problems on the escalation ladder, coordination meetings and action items.
+//! Problems on the escalation ladder, coordination meetings, action items, and the 好差评
+//! ratings with their rectification loop.
 
 use super::ApiResult;
 use crate::AppState;
@@ -14,6 +15,7 @@ use daiban_app::meetings::{
 use daiban_app::problems::{
     self, ProblemActInput, ProblemEventView, ProblemFilter, ProblemView, RaiseInput,
 };
+use daiban_app::ratings::{self, LoopInput, RateInput, RatingView, RectificationView};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -244,6 +246,63 @@ pub async fn complete_action_item(
     ApiJson(r): ApiJson<DoneRequest>,
 ) -> ApiResult<Json<ActionItemView>> {
     meetings::complete_action_item(&s.app, &user.actor, id, r.version, &r.note, &user.ctx.meta)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Rate a concluded case item (the enterprise), or rate it again after a visit.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/ratings", tag = "ratings", security(("bearer" = [])), params(("id" = i64, Path)), request_body = RateInput,
+    responses((status = 201, body = RatingView), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn rate_case(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<RateInput>,
+) -> ApiResult<(StatusCode, Json<RatingView>)> {
+    let v = ratings::rate(&s.app, &user.actor, id, &input, &user.ctx.meta)
+        .await
+        .map_err(|e| user.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// The ratings of a case item.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/ratings", tag = "ratings", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RatingView>), (status = 404, body = Problem)))]
+pub async fn case_ratings(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<RatingView>>> {
+    ratings::of_case(&s.app.db.conn, &user.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// Rectifications of bad ratings the caller sees.
+#[utoipa::path(get, path = "/api/v1/rectifications", tag = "ratings", security(("bearer" = [])),
+    responses((status = 200, body = Vec<RectificationView>), (status = 403, body = Problem)))]
+pub async fn list_rectifications(
+    State(s): State<AppState>,
+    user: ApiUser,
+) -> ApiResult<Json<Vec<RectificationView>>> {
+    ratings::rectifications(&s.app.db.conn, &user.actor, s.app.now())
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
+}
+
+/// The next step of a rectification: the department's reply, then the bureau's return visit.
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "ratings", security(("bearer" = [])), params(("id" = i64, Path)), request_body = LoopInput,
+    responses((status = 200, body = RectificationView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn advance_rectification(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<LoopInput>,
+) -> ApiResult<Json<RectificationView>> {
+    ratings::advance(&s.app, &user.actor, id, &input, &user.ctx.meta)
         .await
         .map(Json)
         .map_err(|e| user.err(e))

@@ -40,6 +40,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "cases", description = "Case items (办件): lifecycle, notices, materials (scoped)"),
         (name = "problems", description = "Problems (矛盾问题) on the escalation ladder (scoped)"),
         (name = "meetings", description = "Coordination meetings and action items"),
+        (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -114,6 +115,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coordination::record_meeting))
         .routes(routes!(coordination::list_action_items))
         .routes(routes!(coordination::complete_action_item))
+        .routes(routes!(coordination::case_ratings, coordination::rate_case))
+        .routes(routes!(coordination::list_rectifications))
+        .routes(routes!(coordination::advance_rectification))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

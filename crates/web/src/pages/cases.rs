@@ -13,12 +13,14 @@ use axum::response::Response;
 use daiban_app::cases::{self, ActInput, Demand, MaterialView, NoticeView};
 use daiban_app::catalog::{CatalogItemView, MaterialSpec};
 use daiban_app::materials::{self, MoveInput};
+use daiban_app::ratings::{self, RateInput, RatingView};
 use daiban_app::units::{self, UnitFilter};
 use daiban_app::uploads::{self, UploadView};
 use daiban_app::{AppError, AppResult, FieldError, projects};
 use daiban_domain::case_item::CaseAction;
 use daiban_domain::clock::SuspensionReason;
 use daiban_domain::custody::{CustodyEvent, CustodyState, apply_custody};
+use daiban_domain::rating::Rating;
 use daiban_domain::role::Role;
 use std::collections::BTreeMap;
 
@@ -89,6 +91,10 @@ struct CaseTpl {
     suspensions: Vec<(String, String)>,
     uploads: Vec<UploadView>,
     can_upload: bool,
+    ratings: Vec<RatingRow>,
+    /// The enterprise may rate now (a concluded item not yet rated, or a re-rating due).
+    can_rate: bool,
+    rating_options: Vec<(&'static str, String)>,
     errors: BTreeMap<String, String>,
     now_local: String,
     lang: &'static str,
@@ -203,6 +209,46 @@ async fn case_page(
         .collect();
     let notices = cases::notices(db, a, id).await?;
     let uploads = uploads::list(db, a, id).await?;
+    let ratings: Vec<RatingRow> = ratings::of_case(db, a, id)
+        .await?
+        .into_iter()
+        .map(|r| RatingRow {
+            label: Rating::from_code(&r.rating).map_or_else(
+                || r.rating.clone(),
+                |x| {
+                    format!(
+                        "{} {}",
+                        "★".repeat(usize::from(x.stars())),
+                        pick(lang, x.label_zh(), x.label_en())
+                    )
+                },
+            ),
+            r,
+        })
+        .collect();
+    let concluded = matches!(
+        daiban_domain::case_item::CaseState::from_code(&view.state),
+        Some(s) if s.is_terminal()
+    );
+    let rerate_due = ratings::rectifications(db, a, now)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .any(|r| r.case_item_id == id && r.status == "visited");
+    let can_rate = a.role == Role::Enterprise && concluded && (ratings.is_empty() || rerate_due);
+    let rating_options = Rating::ALL
+        .into_iter()
+        .map(|x| {
+            (
+                x.code(),
+                format!(
+                    "{} {}",
+                    "★".repeat(usize::from(x.stars())),
+                    pick(lang, x.label_zh(), x.label_en())
+                ),
+            )
+        })
+        .collect();
     // The form shows for the roles that may upload; the app checks the project itself.
     let can_upload = matches!(a.role, Role::Enterprise | Role::Agent | Role::Coordinator)
         || (a.role == Role::Helper && a.unit_kind == Some(daiban_domain::unit::UnitKind::Bureau));
@@ -248,6 +294,9 @@ async fn case_page(
             .collect(),
         uploads,
         can_upload,
+        ratings,
+        can_rate,
+        rating_options,
         errors,
         now_local: now
             .with_timezone(&daiban_domain::clock::CHINA)
@@ -445,6 +494,45 @@ pub async fn upload(
     .await
     {
         Ok(_) => see_other(&format!("/cases/{id}?done=upload#h-materials")),
+        Err(e) => rerender(&s, &user, id, &e).await,
+    }
+}
+
+/// A rating with its label.
+pub struct RatingRow {
+    /// The rating.
+    pub r: RatingView,
+    /// Stars and label.
+    pub label: String,
+}
+
+/// The rating form.
+#[derive(serde::Deserialize)]
+pub struct RateForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    #[serde(default)]
+    rating: String,
+    #[serde(default)]
+    comment: String,
+}
+
+/// POST /cases/{id}/rating
+pub async fn rate(
+    State(s): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RateForm>,
+) -> Response {
+    if let Err(r) = check_csrf(&user, &f.csrf) {
+        return r;
+    }
+    let input = RateInput {
+        rating: f.rating,
+        comment: f.comment,
+    };
+    match ratings::rate(&s.app, &user.actor, id, &input, &user.meta).await {
+        Ok(_) => see_other(&format!("/cases/{id}?done=rating#h-rating")),
         Err(e) => rerender(&s, &user, id, &e).await,
     }
 }

@@ -16,6 +16,7 @@ mod login;
 mod meetings;
 mod problems;
 mod projects;
+mod ratings;
 
 use crate::AppState;
 use crate::extract::PageUser;
@@ -110,6 +111,9 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     if !matches!(actor.role, Role::Admin | Role::Auditor | Role::Enterprise) {
         items.push(("/meetings", "nav.meetings"));
         items.push(("/action-items", "nav.action_items"));
+    }
+    if !matches!(actor.role, Role::Admin | Role::Auditor | Role::Agent) {
+        items.push(("/rectifications", "nav.rectifications"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -344,6 +348,8 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}", get(meetings::show))
         .route("/meetings/{id}/record", post(meetings::record))
         .route("/meetings/{id}/print", get(meetings::print))
+        .route("/rectifications", get(ratings::index))
+        .route("/rectifications/{id}", post(ratings::step))
         .route("/action-items", get(meetings::action_items))
         .route("/action-items/{id}/done", post(meetings::complete))
         .route("/cases/{id}", get(cases::show))
@@ -357,6 +363,7 @@ pub fn routes() -> Router<AppState> {
             )),
         )
         .route("/uploads/{id}", get(cases::download))
+        .route("/cases/{id}/rating", post(cases::rate))
         .route("/catalog", get(catalog::list))
         .route("/catalog/load", post(catalog::load_default))
         .route("/catalog/{code}", get(catalog::item).post(catalog::revise))

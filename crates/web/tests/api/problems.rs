@@ -468,3 +468,247 @@ async fn the_city_leader_decides_at_the_top_and_action_items_run_on_the_clock() 
     let items = get(&t, &helper, "/api/v1/action-items").await.json();
     assert_eq!(items[0]["warning"], "red");
 }
+
+#[tokio::test]
+async fn a_bad_rating_opens_a_rectification_loop_with_its_deadline() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let ent = t.token("ent.a").await;
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    let coord = t.token("coord").await;
+    // Not concluded yet: no rating.
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    for (tok, body) in [
+        (
+            &agent,
+            json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]}),
+        ),
+        (
+            &agent,
+            json!({"action": "materials_complete", "version": 2}),
+        ),
+        (&agent, json!({"action": "submit", "version": 3})),
+        (&helper, json!({"action": "helper_accept", "version": 4})),
+        (&helper, json!({"action": "approve", "version": 5})),
+    ] {
+        let r = post(&t, tok, &format!("/api/v1/cases/{id}/actions"), body).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // Only the enterprise rates; a bad rating needs its reason.
+    let r = post(
+        &t,
+        &agent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "very_satisfied"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "dissatisfied"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "dissatisfied", "comment": "窗口答复不清楚，多跑了两次"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let again = post(
+        &t,
+        &ent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "satisfied"}),
+    )
+    .await;
+    assert_eq!(
+        again.status,
+        StatusCode::CONFLICT,
+        "one first rating per item"
+    );
+    // The department has 5 working days: Friday 27 November → Friday 4 December, 17:30.
+    let list = get(&t, &helper, "/api/v1/rectifications").await.json();
+    assert_eq!(list.as_array().expect("list").len(), 1);
+    let rect = &list[0];
+    assert_eq!(rect["due_at"], "2026-12-04T09:30:00Z");
+    assert_eq!(rect["status"], "open");
+    let rid = rect["id"].as_i64().expect("id");
+    // The bureau cannot visit before the department replies; another town's agent sees nothing.
+    let r = post(
+        &t,
+        &helper,
+        &format!("/api/v1/rectifications/{rid}/steps"),
+        json!({"version": 1, "note": "已约谈窗口人员并制作办事指引图"}),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "rectified", "{}", r.text);
+    let r = post(
+        &t,
+        &helper,
+        &format!("/api/v1/rectifications/{rid}/steps"),
+        json!({"version": 2, "note": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "the visit is the bureau's");
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/rectifications/{rid}/steps"),
+        json!({"version": 2, "note": "电话回访，企业认可整改措施"}),
+    )
+    .await;
+    assert_eq!(r.json()["status"], "visited", "{}", r.text);
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/cases/{id}/ratings"),
+        json!({"rating": "satisfied", "comment": "整改到位"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["rerating"], true);
+    let list = get(&t, &coord, "/api/v1/rectifications").await.json();
+    assert_eq!(list[0]["status"], "closed");
+    assert_eq!(list[0]["rerating"], "satisfied");
+    let ratings = get(&t, &ent, &format!("/api/v1/cases/{id}/ratings"))
+        .await
+        .json();
+    assert_eq!(ratings.as_array().expect("ratings").len(), 2);
+    // Every level can be submitted: the scale offers five.
+    assert_eq!(daiban_domain::rating::Rating::ALL.len(), 5);
+}
+
+#[tokio::test]
+async fn the_rating_form_offers_every_level_unselected_and_the_loop_runs_through_the_pages() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    for (tok, body) in [
+        (
+            &agent,
+            json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]}),
+        ),
+        (
+            &agent,
+            json!({"action": "materials_complete", "version": 2}),
+        ),
+        (&agent, json!({"action": "submit", "version": 3})),
+        (&helper, json!({"action": "helper_accept", "version": 4})),
+        (&helper, json!({"action": "approve", "version": 5})),
+    ] {
+        assert_eq!(
+            post(&t, tok, &format!("/api/v1/cases/{id}/actions"), body)
+                .await
+                .status,
+            StatusCode::OK
+        );
+    }
+    let ent = t.page_login("ent.a").await;
+    let page = t.page(&format!("/cases/{id}"), &ent).await;
+    assert_eq!(
+        page.text.matches("name=\"rating\"").count(),
+        5,
+        "five levels offered"
+    );
+    assert!(
+        !page
+            .text
+            .contains("name=\"rating\" value=\"very_satisfied\" checked"),
+        "none pre-selected"
+    );
+    assert!(
+        !page.text.contains(" checked"),
+        "nothing pre-selected on the form"
+    );
+    let csrf = crate::helpers::csrf_of(&page.text);
+    let r = t
+        .post_form(
+            &format!("/cases/{id}/rating"),
+            &ent,
+            &format!("_csrf={csrf}&rating=very_dissatisfied"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad rating needs its reason"
+    );
+    let r = t
+        .post_form(
+            &format!("/cases/{id}/rating"),
+            &ent,
+            &format!(
+                "_csrf={csrf}&rating=very_dissatisfied&comment=%E7%AD%94%E5%A4%8D%E4%B8%8D%E6%B8%85"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let h = t.page_login("helper.x").await;
+    let list = t.page("/rectifications", &h).await;
+    assert!(list.text.contains("待整改"), "{}", list.text);
+    let csrf = crate::helpers::csrf_of(&list.text);
+    let rid = daiban_app::ratings::rectifications(
+        &t.app.db.conn,
+        &daiban_app::auth::authenticate(&t.app, &helper, daiban_app::auth::SessionKind::Api)
+            .await
+            .expect("actor"),
+        t.app.now(),
+    )
+    .await
+    .expect("list")[0]
+        .id;
+    let r = t
+        .post_form(
+            &format!("/rectifications/{rid}"),
+            &h,
+            &format!("_csrf={csrf}&version=1&note=%E5%B7%B2%E6%95%B4%E6%94%B9"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let c = t.page_login("coord").await;
+    let list = t.page("/rectifications", &c).await;
+    let csrf = crate::helpers::csrf_of(&list.text);
+    let r = t
+        .post_form(
+            &format!("/rectifications/{rid}"),
+            &c,
+            &format!("_csrf={csrf}&version=2&note=%E5%B7%B2%E5%9B%9E%E8%AE%BF"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // The enterprise is asked to rate again, and the form is back.
+    let page = t.page(&format!("/cases/{id}"), &ent).await;
+    assert_eq!(page.text.matches("name=\"rating\"").count(), 5);
+    let csrf = crate::helpers::csrf_of(&page.text);
+    let r = t
+        .post_form(
+            &format!("/cases/{id}/rating"),
+            &ent,
+            &format!("_csrf={csrf}&rating=satisfied"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let page = t.page(&format!("/cases/{id}"), &ent).await;
+    assert!(page.text.contains("整改后复评"), "{}", page.text);
+    assert_eq!(
+        page.text.matches("name=\"rating\"").count(),
+        0,
+        "no third rating"
+    );
+}
