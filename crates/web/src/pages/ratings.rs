@@ -27,6 +27,8 @@ pub struct RectRow {
     pub due: String,
     /// The step's button label, if the user may take one now.
     pub step: Option<String>,
+    /// The re-rating, as text.
+    pub rerating: Option<String>,
 }
 
 #[derive(Template)]
@@ -80,6 +82,11 @@ async fn page(
                 ),
                 due: l::dt(r.due_at),
                 step,
+                rerating: r
+                    .rerating
+                    .as_deref()
+                    .and_then(Rating::from_code)
+                    .map(|x| pick(lang, x.label_zh(), x.label_en())),
                 r,
             }
         })
