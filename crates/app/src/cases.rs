@@ -28,7 +28,7 @@ use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, material, one_time_notice,
-    project, unit, user,
+    project, unit,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -101,17 +101,6 @@ pub struct CaseItemView {
     pub version: i32,
 }
 
-async fn name_of<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult<String> {
-    Ok(match id {
-        Some(id) => user::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    })
-}
-
 async fn view<C: ConnectionTrait>(db: &C, m: case_item::Model) -> AppResult<CaseItemView> {
     let p = project::Entity::find_by_id(m.project_id).one(db).await?;
     let dept = unit::Entity::find_by_id(m.department_id).one(db).await?;
@@ -148,9 +137,9 @@ async fn view<C: ConnectionTrait>(db: &C, m: case_item::Model) -> AppResult<Case
         item_type: m.item_type,
         limit_days: m.limit_days,
         state: m.state,
-        first_contact_name: name_of(db, m.first_contact_id).await?,
-        agent_name: name_of(db, m.agent_id).await?,
-        helper_name: name_of(db, m.helper_id).await?,
+        first_contact_name: crate::users::user_name(db, m.first_contact_id).await?,
+        agent_name: crate::users::user_name(db, m.agent_id).await?,
+        helper_name: crate::users::user_name(db, m.helper_id).await?,
         requested_at: m.requested_at,
         accepted_at: m.accepted_at,
         materials_complete_at: m.materials_complete_at,

@@ -250,7 +250,8 @@ fn delay(act: &ItemAct, item: &CatalogItemView, rng: &mut StdRng) -> u32 {
     }
 }
 
-async fn actor(app: &App, id: i64) -> AppResult<Actor> {
+/// The actor of user `id` (the demo acts as its users).
+pub(crate) async fn actor(app: &App, id: i64) -> AppResult<Actor> {
     let u = user::Entity::find_by_id(id)
         .one(&app.db.conn)
         .await?

@@ -4,7 +4,8 @@
 //! by the city leader, and a few reopened by the enterprise. Driven by the year's clock in
 //! [`crate::demo_activity`], through the real use cases.
 
-use crate::actor::{Actor, Meta};
+use crate::actor::Meta;
+use crate::demo_activity::actor;
 use crate::meetings::{
     self, ActionItemInput, AttendanceInput, DecisionInput, LeaderDecisionInput, MeetingInput,
     MeetingRecordInput,
@@ -121,14 +122,6 @@ pub(crate) struct Coordination {
     next_title: usize,
     /// Problems raised, meetings held, leader decisions, ratings given.
     pub counts: [usize; 4],
-}
-
-async fn actor(app: &App, id: i64) -> AppResult<Actor> {
-    let u = user::Entity::find_by_id(id)
-        .one(&app.db.conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("demo user {id} missing"))?;
-    crate::auth::actor_of(&app.db.conn, &u, "").await
 }
 
 fn later(calendar: &Calendar, from: DateTime<Utc>, days: u32, rng: &mut StdRng) -> DateTime<Utc> {

@@ -145,32 +145,13 @@ pub struct ActionItemView {
     pub version: i32,
 }
 
-async fn unit_name<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<String> {
-    Ok(unit::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(|u| u.name)
-        .unwrap_or_default())
-}
-
-async fn user_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult<String> {
-    Ok(match id {
-        Some(id) => user::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    })
-}
-
 async fn action_view<C: ConnectionTrait>(
     db: &C,
     a: action_item::Model,
 ) -> AppResult<ActionItemView> {
     Ok(ActionItemView {
-        owner_unit_name: unit_name(db, a.owner_unit_id).await?,
-        owner_user_name: user_name(db, a.owner_user_id).await?,
+        owner_unit_name: crate::users::unit_name(db, Some(a.owner_unit_id)).await?,
+        owner_user_name: crate::users::user_name(db, a.owner_user_id).await?,
         id: a.id,
         source: a.source,
         meeting_id: a.meeting_id,
@@ -220,7 +201,7 @@ async fn view<C: ConnectionTrait>(db: &C, m: meeting::Model) -> AppResult<Meetin
         .await?
     {
         attendees.push(AttendeeView {
-            unit_name: unit_name(db, a.unit_id).await?,
+            unit_name: crate::users::unit_name(db, Some(a.unit_id)).await?,
             id: a.id,
             unit_id: a.unit_id,
             user_id: a.user_id,
@@ -252,7 +233,7 @@ async fn view<C: ConnectionTrait>(db: &C, m: meeting::Model) -> AppResult<Meetin
         action_items.push(action_view(db, a).await?);
     }
     Ok(MeetingView {
-        convenor_name: user_name(db, Some(m.convenor_id)).await?,
+        convenor_name: crate::users::user_name(db, Some(m.convenor_id)).await?,
         id: m.id,
         kind: m.kind,
         title: m.title,

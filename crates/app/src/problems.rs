@@ -102,16 +102,6 @@ async fn view<C: ConnectionTrait>(
 ) -> AppResult<ProblemView> {
     let p = project::Entity::find_by_id(m.project_id).one(db).await?;
     let dept = unit::Entity::find_by_id(m.department_id).one(db).await?;
-    let name_of = |id: Option<i64>| async move {
-        AppResult::Ok(match id {
-            Some(id) => user::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .map(|u| u.name)
-                .unwrap_or_default(),
-            None => String::new(),
-        })
-    };
     let ids: Vec<i64> = problem_block::Entity::find()
         .filter(problem_block::Column::ProblemId.eq(m.id))
         .all(db)
@@ -144,9 +134,9 @@ async fn view<C: ConnectionTrait>(
         category: m.category,
         department_id: m.department_id,
         department_name: dept.map(|d| d.name).unwrap_or_default(),
-        owner_name: name_of(m.owner_id).await?,
+        owner_name: crate::users::user_name(db, m.owner_id).await?,
         at_site: m.at_site,
-        raised_by_name: name_of(Some(m.raised_by)).await?,
+        raised_by_name: crate::users::user_name(db, Some(m.raised_by)).await?,
         raised_by_role: m.raised_by_role,
         overdue: m.status == ProblemStatus::Open.code() && now > m.level_due_at,
         level: m.level,

@@ -86,10 +86,7 @@ async fn view<C: ConnectionTrait>(db: &C, m: project::Model) -> AppResult<Projec
         .one(db)
         .await?;
     let unit = unit::Entity::find_by_id(m.unit_id).one(db).await?;
-    let helper = match m.bureau_helper_id {
-        Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.name),
-        None => None,
-    };
+    let helper = crate::users::user_name(db, m.bureau_helper_id).await?;
     Ok(ProjectView {
         id: m.id,
         code: m.code,
@@ -105,7 +102,7 @@ async fn view<C: ConnectionTrait>(db: &C, m: project::Model) -> AppResult<Projec
         major_urban: m.major_urban,
         major: m.major,
         bureau_helper_id: m.bureau_helper_id,
-        bureau_helper_name: helper.unwrap_or_default(),
+        bureau_helper_name: helper,
         stage: m.stage,
         status: m.status,
         description: m.description,
@@ -710,14 +707,7 @@ pub async fn mandate<C: ConnectionTrait>(
             phone: u.phone,
         })
         .collect();
-    let signed_by_name = match m.signed_by {
-        Some(id) => user::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default(),
-        None => String::new(),
-    };
+    let signed_by_name = crate::users::user_name(db, m.signed_by).await?;
     Ok(Some(MandateView {
         id: m.id,
         project_id: m.project_id,

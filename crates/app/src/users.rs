@@ -761,6 +761,21 @@ pub async fn unit_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult
     })
 }
 
+/// A user's display name for views; empty for none or an unknown id.
+///
+/// # Errors
+/// Database failure.
+pub async fn user_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult<String> {
+    Ok(match id {
+        Some(id) => user::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    })
+}
+
 /// Accounts locked right now after failed logins (administrator's home).
 ///
 /// # Errors

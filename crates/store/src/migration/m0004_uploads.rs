@@ -1,18 +1,10 @@
 //! Files the enterprise or the agent uploads for a case item's materials (电子材料).
 
+use super::schema::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(col: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_uploads_{col}"))
-        .from(Alias::new("uploads"), Alias::new(col))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -32,10 +24,10 @@ impl MigrationTrait for Migration {
                 .col(big_integer("uploaded_by"))
                 .col(string("uploaded_by_name"))
                 .col(timestamp_with_time_zone("uploaded_at"))
-                .foreign_key(&mut fk("case_item_id", "case_items"))
-                .foreign_key(&mut fk("material_id", "materials"))
-                .foreign_key(&mut fk("project_id", "projects"))
-                .foreign_key(&mut fk("uploaded_by", "users"))
+                .foreign_key(&mut fk("uploads", "case_item_id", "case_items"))
+                .foreign_key(&mut fk("uploads", "material_id", "materials"))
+                .foreign_key(&mut fk("uploads", "project_id", "projects"))
+                .foreign_key(&mut fk("uploads", "uploaded_by", "users"))
                 .to_owned(),
         )
         .await?;

@@ -1,37 +1,11 @@
 //! Problems and their escalation ladder, coordination meetings with attendance, decisions and
 //! action items.
 
+use super::schema::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(from: &str, col: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{col}"))
-        .from(Alias::new(from), Alias::new(col))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
-
-async fn index(
-    m: &SchemaManager<'_>,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut idx = Index::create();
-    idx.name(format!("idx_{table}_{}", cols.join("_")))
-        .table(Alias::new(table));
-    for c in cols {
-        idx.col(Alias::new(*c));
-    }
-    if unique {
-        idx.unique();
-    }
-    m.create_index(idx.clone()).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -1,18 +1,10 @@
 //! 好差评 ratings of concluded case items and the rectification loop of bad ones.
 
+use super::schema::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(from: &str, col: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from}_{col}"))
-        .from(Alias::new(from), Alias::new(col))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(ForeignKeyAction::Restrict)
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

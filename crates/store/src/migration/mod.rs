@@ -12,6 +12,7 @@ mod m0003_cases;
 mod m0004_uploads;
 mod m0005_problems;
 mod m0006_ratings;
+mod schema;
 
 /// Runs Daiban's migrations.
 pub struct Migrator;
