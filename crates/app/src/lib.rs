@@ -17,10 +17,12 @@ pub mod demo_activity;
 mod demo_coordination;
 pub mod enterprises;
 pub mod error;
+pub mod handover;
 pub mod inbox;
 pub mod materials;
 pub mod meetings;
 pub mod monitor;
+pub mod personnel;
 pub mod problems;
 pub mod projects;
 pub mod ratings;
@@ -81,6 +83,8 @@ pub struct App {
     pub ladder: daiban_domain::problem::LadderLimits,
     /// Working days a department has to rectify after a bad rating.
     pub rectification_days: u32,
+    /// The months in which staff adjustments are made together (年底集中调整).
+    pub adjustment_window: daiban_domain::personnel::AdjustmentWindow,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -116,6 +120,7 @@ impl App {
             auth,
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
+            adjustment_window: daiban_domain::personnel::AdjustmentWindow::default(),
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

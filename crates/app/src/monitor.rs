@@ -43,6 +43,8 @@ pub struct MonitorReport {
     pub problems_escalated: u64,
     /// Action items alerted (yellow or red) now.
     pub action_alerts: u64,
+    /// Staffing evidence episodes opened or closed now.
+    pub staffing_changes: usize,
 }
 
 const WATCHED: [&str; 4] = ["ready", "submitted", "in_review", "suspended"];
@@ -146,6 +148,7 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
     report.problems_escalated =
         crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
     report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
+    report.staffing_changes = crate::personnel::review_staffing(&w.txn, now, None).await?;
     w.commit().await?;
     Ok(report)
 }

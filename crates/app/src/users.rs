@@ -541,7 +541,8 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deactivates or reactivates an account (administrator); deactivation ends its sessions.
+/// Deactivates or reactivates an account (administrator); deactivation ends its sessions and is
+/// refused while the account owns open work (`open_work`).
 ///
 /// # Errors
 /// [`AppError::Invalid`] when deactivating oneself.
@@ -569,6 +570,26 @@ pub async fn set_active(
         .one(&w.txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    if !active {
+        // Nothing may be left without an owner: a person in a post leaves it through a filed
+        // adjustment, which hands their work over.
+        let work = crate::handover::open_work_of(&w.txn, id).await?;
+        if !work.is_empty() {
+            return Err(AppError::Conflict {
+                code: "open_work",
+                message: crate::error::Msg::new(
+                    format!(
+                        "该账号仍有 {} 项在手工作（办件、问题、督办事项或材料），须先通过人员调整报备完成交接",
+                        work.len()
+                    ),
+                    format!(
+                        "this account still owns {} pieces of open work (case items, problems, action items or materials); hand them over through a filed staff adjustment first",
+                        work.len()
+                    ),
+                ),
+            });
+        }
+    }
     user::Entity::update_many()
         .col_expr(user::Column::Active, Expr::value(active))
         .col_expr(user::Column::Version, Expr::value(before.version + 1))

@@ -59,6 +59,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check the data's invariants: no open case item, problem, action item, mandate or project
+    /// owned by an inactive account and no material held by one. Exit 1 listing each breach.
+    Check,
     /// The working-day calendar: queries and the import of a new year's arrangement.
     Calendar {
         #[command(subcommand)]
@@ -238,6 +241,7 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
         .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
     app.ladder = settings.ladder;
     app.rectification_days = settings.rectification_days;
+    app.adjustment_window = settings.adjustment_months;
     Ok(app)
 }
 
@@ -281,6 +285,26 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Check => {
+            let db = open(&settings).await?;
+            let orphans = daiban_app::handover::orphaned_work(&db.conn)
+                .await
+                .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+            if orphans.is_empty() {
+                println!(
+                    "ok: no open work is owned by an inactive account and no material is held by one"
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for o in &orphans {
+                println!(
+                    "BREACH {} #{} ({}) owned by inactive account #{}",
+                    o.kind, o.ref_id, o.label, o.user_id
+                );
+            }
+            println!("{} breaches", orphans.len());
+            Ok(ExitCode::FAILURE)
         }
         Command::User {
             command:

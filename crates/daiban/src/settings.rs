@@ -26,6 +26,10 @@ pub struct Settings {
     pub ladder: daiban_domain::problem::LadderLimits,
     /// Working days a department has to rectify and reply after a bad rating (差评).
     pub rectification_days: u32,
+    /// The months in which staff adjustments are made together (年底集中调整, attachment 1
+    /// art. 6); an adjustment outside them without a work change is recorded as staffing
+    /// evidence.
+    pub adjustment_months: daiban_domain::personnel::AdjustmentWindow,
 }
 
 impl Default for Settings {
@@ -40,6 +44,7 @@ impl Default for Settings {
             monitor_interval_seconds: 60,
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
+            adjustment_months: daiban_domain::personnel::AdjustmentWindow::default(),
         }
     }
 }

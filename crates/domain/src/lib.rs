@@ -21,6 +21,7 @@ pub mod custody;
 pub mod enterprise;
 pub mod mandate;
 pub mod password;
+pub mod personnel;
 pub mod problem;
 pub mod project;
 pub mod rating;

@@ -9,6 +9,7 @@ pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod coordination;
 mod directory;
+mod personnel;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, ProblemField};
@@ -41,6 +42,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "problems", description = "Problems (矛盾问题) on the escalation ladder (scoped)"),
         (name = "meetings", description = "Coordination meetings and action items"),
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
+        (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -118,6 +120,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coordination::case_ratings, coordination::rate_case))
         .routes(routes!(coordination::list_rectifications))
         .routes(routes!(coordination::advance_rectification))
+        .routes(routes!(personnel::register))
+        .routes(routes!(personnel::unit_history))
+        .routes(routes!(personnel::list_filings, personnel::propose))
+        .routes(routes!(personnel::get_filing))
+        .routes(routes!(personnel::decide))
+        .routes(routes!(personnel::withdraw))
+        .routes(routes!(personnel::get_handover))
+        .routes(routes!(personnel::confirm_handover))
+        .routes(routes!(personnel::evidence))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

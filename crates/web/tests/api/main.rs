@@ -18,5 +18,6 @@ mod demo;
 mod errors;
 mod openapi;
 mod pages;
+mod personnel;
 mod problem_pages;
 mod problems;
