@@ -77,6 +77,15 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/calendar/export", vec!["get"]),
         ("/api/v1/calendar/versions", vec!["get"]),
         ("/api/v1/calendar/imports", vec!["post"]),
+        ("/api/v1/personnel/register", vec!["get"]),
+        ("/api/v1/personnel/units/{id}", vec!["get"]),
+        ("/api/v1/personnel/evidence", vec!["get"]),
+        ("/api/v1/filings", vec!["get", "post"]),
+        ("/api/v1/filings/{id}", vec!["get"]),
+        ("/api/v1/filings/{id}/decision", vec!["post"]),
+        ("/api/v1/filings/{id}/withdrawal", vec!["post"]),
+        ("/api/v1/handovers/{id}", vec!["get"]),
+        ("/api/v1/handovers/{id}/confirmations", vec!["post"]),
     ];
     assert_eq!(
         paths.len(),
