@@ -1,4 +1,4 @@
-//! The `daiban calendar` commands, run as the built binary against a temporary SQLite file.
+//! The `daiban calendar` and `daiban check` commands, run as the built binary against a temporary SQLite file.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -229,4 +229,31 @@ fn an_invalid_file_exits_1_listing_every_error() {
     assert!(stderr(&o).contains("arrangement [invalid_json]"));
     let o = c.run(&["calendar", "import", "--dry-run", &p]);
     assert_eq!(o.status.code(), Some(1));
+}
+
+#[tokio::test]
+async fn check_proves_no_open_work_is_left_with_an_inactive_account() {
+    use daiban_store::sea_orm::{ConnectionTrait, Database};
+    let cli = Cli::new();
+    cli.ok(&["migrate"]);
+    let out = cli.ok(&["check"]);
+    assert!(out.starts_with("ok:"), "{out}");
+    // An action item owned by an account that was switched off behind the use cases' back.
+    let url = format!("sqlite://{}", cli.dir.path().join("t.db").display());
+    let db = Database::connect(&url).await.expect("connect");
+    for sql in [
+        "INSERT INTO units (id, code, kind, name, name_en, agency_window, center_window, address, phone, active, version, created_at, updated_at) VALUES (1, 'D-X', 'department', '市住房和城乡建设局', '', FALSE, FALSE, '', '', TRUE, 1, '2026-11-27T02:00:00Z', '2026-11-27T02:00:00Z')",
+        "INSERT INTO users (id, username, name, role, unit_id, title, phone, email, password_hash, failed_logins, locale, active, version, created_at, updated_at) VALUES (7, 'helper.x', '王帮办', 'helper', 1, '', '', '', 'x', 0, 'zh-CN', FALSE, 1, '2026-11-27T02:00:00Z', '2026-11-27T02:00:00Z')",
+        "INSERT INTO action_items (id, source, title, owner_unit_id, owner_user_id, due_days, assigned_at, due_at, due_provisional, status, done_note, warning, version, updated_at) VALUES (3, 'city_leader', '协调供电接入', 1, 7, 5, '2026-11-27T02:00:00Z', '2026-12-04T10:00:00Z', FALSE, 'open', '', '', 1, '2026-11-27T02:00:00Z')",
+    ] {
+        db.execute_unprepared(sql).await.expect(sql);
+    }
+    db.close().await.expect("close");
+    let o = cli.run(&["check"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("BREACH action_item #3 (协调供电接入) owned by inactive account #7"),
+        "{out}"
+    );
 }
