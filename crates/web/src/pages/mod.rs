@@ -14,6 +14,7 @@ mod inbox;
 mod labels;
 mod login;
 mod meetings;
+mod personnel;
 mod problems;
 mod projects;
 mod ratings;
@@ -130,6 +131,7 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
             items.push(("/directory", "nav.directory"));
             items.push(("/enterprises", "nav.enterprises"));
             items.push(("/staff", "nav.staff"));
+            items.push(("/personnel", "personnel.nav"));
         }
         Role::Agent | Role::UnitLeader => {
             items.push(("/directory", "nav.directory"));
@@ -137,10 +139,12 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
                 items.push(("/enterprises", "nav.enterprises"));
             }
             items.push(("/staff", "nav.my_unit_staff"));
+            items.push(("/personnel", "personnel.nav"));
         }
         Role::Helper => {
             items.push(("/directory", "nav.directory"));
             items.push(("/staff", "nav.my_unit_staff"));
+            items.push(("/personnel", "personnel.nav"));
         }
     }
     // The working-day calendar: every staff role (not enterprises, not the auditor).
@@ -325,6 +329,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/enterprises/{id}", get(directory::enterprise))
         .route("/staff", get(directory::staff))
+        .route("/personnel", get(personnel::register))
+        .route("/personnel/units/{id}", get(personnel::unit))
+        .route("/personnel/units/{id}/print", get(personnel::print))
+        .route("/personnel/filings", post(personnel::create))
+        .route("/personnel/filings/new", get(personnel::new))
+        .route(
+            "/personnel/filings/{id}",
+            get(personnel::filing).post(personnel::decide),
+        )
+        .route(
+            "/personnel/handovers/{id}",
+            get(personnel::handover_show).post(personnel::confirm),
+        )
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/new", get(projects::new))
         .route("/projects/major", get(projects::major))

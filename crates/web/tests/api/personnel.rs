@@ -803,3 +803,169 @@ async fn the_check_finds_work_left_with_an_inactive_account() {
     assert!(orphans.iter().any(|o| o.kind == "material"), "{orphans:?}");
     assert!(orphans.iter().all(|o| o.user_id == agent_a));
 }
+
+#[tokio::test]
+async fn filing_proposing_deciding_and_handing_over_through_the_pages() {
+    use crate::helpers::csrf_of;
+    use crate::problem_pages::{form, hidden, id_in, location};
+    let t = TestApp::new().await;
+    let agent_a = user_id(&t, "agent.a").await;
+    let ta = unit_id(&t, "T-A").await;
+    let lead = t.page_login("lead.a").await;
+
+    let r = t.page("/personnel", &lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("甲镇") && r.text.contains("少于应配 2 人"),
+        "{}",
+        r.text
+    );
+    assert!(
+        !r.text.contains("乙镇"),
+        "a unit leader sees only their unit"
+    );
+    let r = t.page("/personnel/filings/new", &lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("测试agent.a"));
+    let csrf = csrf_of(&r.text);
+    // Conditions not attested: the form comes back naming them.
+    let body = form(&[
+        ("_csrf", csrf.clone()),
+        ("unit_id", ta.to_string()),
+        ("kind", "selection".into()),
+        ("candidate_id", agent_a.to_string()),
+        ("cadre", "young_reserve".into()),
+        ("conditions", "integrity".into()),
+    ]);
+    let r = t.post_form("/personnel/filings", &lead, &body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("须逐项确认"), "{}", r.text);
+    let mut fields = vec![
+        ("_csrf", csrf.clone()),
+        ("unit_id", ta.to_string()),
+        ("kind", "selection".into()),
+        ("candidate_id", agent_a.to_string()),
+        ("cadre", "young_reserve".into()),
+        ("appointed_on", "2023-06-01".into()),
+    ];
+    fields.extend(
+        ALL_CONDITIONS
+            .iter()
+            .map(|c| ("conditions", (*c).to_owned())),
+    );
+    let r = t
+        .post_form("/personnel/filings", &lead, &form(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let fid = id_in(&location(&r), "/personnel/filings/");
+
+    let coord = t.page_login("coord").await;
+    let r = t.page("/personnel", &coord).await;
+    assert!(
+        r.text.contains(&format!("/personnel/filings/{fid}")),
+        "pending on the bureau's register"
+    );
+    let r = t.page(&format!("/personnel/filings/{fid}"), &coord).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("value=\"approve\""));
+    let body = form(&[
+        ("_csrf", csrf_of(&r.text)),
+        ("version", hidden(&r.text, "version")),
+        ("decision", "approve".into()),
+    ]);
+    let r = t
+        .post_form(&format!("/personnel/filings/{fid}"), &coord, &body)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+
+    // The adjustment, through the form; the approval leads to the handover record.
+    let successor = account(&t, "agent.a2", "agent", "T-A").await;
+    let r = t
+        .page(&format!("/personnel/filings/new?unit_id={ta}"), &lead)
+        .await;
+    let mut fields = vec![
+        ("_csrf", csrf_of(&r.text)),
+        ("unit_id", ta.to_string()),
+        ("kind", "adjustment".into()),
+        ("candidate_id", successor.to_string()),
+        ("outgoing_id", agent_a.to_string()),
+        ("cadre", "station_head".into()),
+        ("work_change", "1".into()),
+        ("reason", "调任镇党政办".into()),
+    ];
+    fields.extend(
+        ALL_CONDITIONS
+            .iter()
+            .map(|c| ("conditions", (*c).to_owned())),
+    );
+    let r = t
+        .post_form("/personnel/filings", &lead, &form(&fields))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let fid = id_in(&location(&r), "/personnel/filings/");
+    let r = t.page(&format!("/personnel/filings/{fid}"), &coord).await;
+    assert!(
+        r.text.contains("符合调整规定"),
+        "3 years, with a work change: {}",
+        r.text
+    );
+    let body = form(&[
+        ("_csrf", csrf_of(&r.text)),
+        ("version", hidden(&r.text, "version")),
+        ("decision", "approve".into()),
+    ]);
+    let r = t
+        .post_form(&format!("/personnel/filings/{fid}"), &coord, &body)
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let hid = id_in(&location(&r), "/personnel/handovers/");
+
+    for who in ["agent.a", "agent.a2"] {
+        let s = t.page_login(who).await;
+        let home = t.page("/personnel", &s).await;
+        assert!(
+            home.text.contains(&format!("/personnel/handovers/{hid}")),
+            "{who} is reminded"
+        );
+        let r = t.page(&format!("/personnel/handovers/{hid}"), &s).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let body = form(&[
+            ("_csrf", csrf_of(&r.text)),
+            ("version", hidden(&r.text, "version")),
+            ("side", hidden(&r.text, "side")),
+            ("note", String::new()),
+        ]);
+        let r = t
+            .post_form(&format!("/personnel/handovers/{hid}"), &s, &body)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{who}: {}", r.text);
+    }
+    let r = t.page(&format!("/personnel/handovers/{hid}"), &coord).await;
+    assert!(r.text.contains("已确认"), "{}", r.text);
+    let r = t.page(&format!("/personnel/units/{ta}"), &coord).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("2023-06-01") && r.text.contains("测试agent.a2"));
+    let r = t.page(&format!("/personnel/units/{ta}/print"), &lead).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("项目代办帮办人员报备表") && r.text.contains("熟练掌握计算机操作技能"));
+
+    // Scope: another town's agent, an enterprise.
+    let other = t.page_login("agent.b").await;
+    assert_eq!(
+        t.page(&format!("/personnel/units/{ta}"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.page(&format!("/personnel/filings/{fid}"), &other)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let ent = t.page_login("ent.a").await;
+    assert_eq!(
+        t.page("/personnel", &ent).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -22,7 +22,7 @@ fn enc(s: &str) -> String {
     out
 }
 
-fn form(fields: &[(&str, String)]) -> String {
+pub(crate) fn form(fields: &[(&str, String)]) -> String {
     fields
         .iter()
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
@@ -30,7 +30,7 @@ fn form(fields: &[(&str, String)]) -> String {
         .join("&")
 }
 
-fn location(r: &crate::helpers::Resp) -> String {
+pub(crate) fn location(r: &crate::helpers::Resp) -> String {
     r.headers
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
@@ -39,7 +39,7 @@ fn location(r: &crate::helpers::Resp) -> String {
 }
 
 /// The id in a redirect such as `/problems/7?done=raise`.
-fn id_in(loc: &str, prefix: &str) -> i64 {
+pub(crate) fn id_in(loc: &str, prefix: &str) -> i64 {
     loc.strip_prefix(prefix)
         .and_then(|r| r.split('?').next())
         .and_then(|r| r.parse().ok())
@@ -47,7 +47,7 @@ fn id_in(loc: &str, prefix: &str) -> i64 {
 }
 
 /// The value of the first hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).expect("field") + marker.len();
     html[start..].split('"').next().expect("value").to_owned()
