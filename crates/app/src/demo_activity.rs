@@ -91,6 +91,8 @@ enum Step {
     Conclude,
     /// A step of the problems-and-meetings story.
     Coord(crate::demo_coordination::CoordStep),
+    /// A step of the personnel-filing story.
+    Personnel(crate::demo_personnel::PersonnelStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -148,7 +150,7 @@ fn at_workday(calendar: &Calendar, day: NaiveDate, rng: &mut StdRng) -> DateTime
         })
 }
 
-fn after_workdays(
+pub(crate) fn after_workdays(
     calendar: &Calendar,
     from: DateTime<Utc>,
     n: u32,
@@ -501,6 +503,18 @@ pub async fn generate(
         project: 0,
         step: Step::Coord(crate::demo_coordination::CoordStep::Meeting),
     });
+    let mut staffing = crate::demo_personnel::Personnel::new(&sim, hash, end).await?;
+    for (at, p) in staffing.opening(start) {
+        seq += 1;
+        heap.push(Planned {
+            at: after_workdays(&calendar, at, 0, &mut rng),
+            seq,
+            project: 0,
+            step: Step::Personnel(p),
+        });
+    }
+    // Agents replaced by an adjustment: the rest of the year acts as their successors.
+    let mut replaced: BTreeMap<i64, i64> = BTreeMap::new();
     while let Some(Planned {
         at,
         project: n,
@@ -519,7 +533,33 @@ pub async fn generate(
                 crate::monitor::run_once(&sim).await?;
             }
         }
-        if let Step::Coord(c) = step {
+        if let Step::Personnel(p) = step {
+            let (next, change) = staffing.handle(&sim, p, at, &meta).await?;
+            for (when, p) in next {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Personnel(p),
+                });
+            }
+            if let Some((from, to)) = change {
+                replaced.insert(from, to);
+                for plan in &mut plans {
+                    if plan.agent == Some(from) {
+                        plan.agent = Some(to);
+                    }
+                }
+            }
+            continue;
+        }
+        if let Step::Coord(mut c) = step {
+            if let crate::demo_coordination::CoordStep::Raise { agent, .. } = &mut c
+                && let Some(to) = replaced.get(agent)
+            {
+                *agent = *to;
+            }
             for (when, c) in coord
                 .handle(&sim, &calendar, c, at, &mut rng, &meta)
                 .await?
@@ -839,7 +879,7 @@ pub async fn generate(
                 }
             }
             // Taken before the project's actors are loaded.
-            Step::Coord(_) => {}
+            Step::Coord(_) | Step::Personnel(_) => {}
         }
         for (when, step) in next {
             seq += 1;

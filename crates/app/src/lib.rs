@@ -15,6 +15,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
 mod demo_coordination;
+mod demo_personnel;
 pub mod enterprises;
 pub mod error;
 pub mod handover;

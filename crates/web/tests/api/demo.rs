@@ -54,3 +54,68 @@ async fn the_demo_city_loads_once_with_an_intact_audit_chain() {
         assert_eq!(issued.actor.role.code(), role);
     }
 }
+
+#[tokio::test]
+async fn the_demo_city_has_a_filing_history_with_adjustments_and_no_orphaned_work() {
+    use daiban_store::entity::{filing, handover, staffing_evidence};
+    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (app, _clock, _dir) = bare_app().await;
+    load_with(&app, 24).await.expect("load");
+    let db = &app.db.conn;
+    let count = |status: &'static str, kind: &'static str| async move {
+        filing::Entity::find()
+            .filter(filing::Column::Status.eq(status))
+            .filter(filing::Column::Kind.eq(kind))
+            .count(db)
+            .await
+            .expect("count")
+    };
+    assert!(
+        count("approved", "selection").await > 80,
+        "every unit's register"
+    );
+    assert_eq!(count("approved", "adjustment").await, 4);
+    assert_eq!(count("rejected", "adjustment").await, 1);
+    assert_eq!(
+        count("proposed", "adjustment").await,
+        1,
+        "one awaits the bureau"
+    );
+    let open = handover::Entity::find()
+        .filter(handover::Column::Status.eq("open"))
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(
+        open, 1,
+        "the successor of the late adjustment has yet to confirm"
+    );
+    let rules: Vec<String> = staffing_evidence::Entity::find()
+        .filter(staffing_evidence::Column::Kind.eq("adjustment_rule"))
+        .all(db)
+        .await
+        .expect("evidence")
+        .into_iter()
+        .map(|e| e.detail)
+        .collect();
+    assert_eq!(
+        rules,
+        ["out_of_window"],
+        "exactly the one out of the window"
+    );
+    let non_qualifying = staffing_evidence::Entity::find()
+        .filter(staffing_evidence::Column::Kind.eq("non_qualifying"))
+        .count(db)
+        .await
+        .expect("count");
+    assert!(
+        non_qualifying >= 2,
+        "the city's samples of non-qualifying cadres"
+    );
+    assert!(
+        daiban_app::handover::orphaned_work(db)
+            .await
+            .expect("check")
+            .is_empty()
+    );
+}
