@@ -295,7 +295,7 @@ impl Personnel {
         let username = format!("{}.agent.new{}", u.code.to_lowercase(), i + 1);
         let cadre = if plot == Plot::Rejected {
             "other"
-        } else if i % 2 == 0 {
+        } else if i.is_multiple_of(2) {
             "young_reserve"
         } else {
             "station_head"
