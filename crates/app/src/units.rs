@@ -451,8 +451,9 @@ pub async fn find_by_code<C: ConnectionTrait>(
         .await?)
 }
 
-/// What the bureau sees at a glance about post set-up and staffing (evaluation categories
-/// 岗位设置 and 人员到位), computed from the registry as it stands.
+/// What the bureau sees at a glance about post set-up (evaluation category 岗位设置), computed
+/// from the units as they stand; staffing (人员到位) is the personnel register's
+/// ([`crate::personnel::register`]).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Oversight {
     /// Active town units.
@@ -461,15 +462,9 @@ pub struct Oversight {
     pub departments: u64,
     /// Town units without an agency window.
     pub without_window: Vec<UnitView>,
-    /// Town units with fewer than 2 active agents, with their count.
-    pub short_of_agents: Vec<(UnitView, u64)>,
-    /// Departments without exactly one active helper, with their count.
-    pub helper_count_wrong: Vec<(UnitView, u64)>,
-    /// Agents and helpers whose cadre category does not qualify: unit, name, role, cadre.
-    pub unqualified: Vec<(String, String, String, String)>,
 }
 
-/// The bureau's overview of post set-up and staffing.
+/// The bureau's overview of post set-up.
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for roles other than coordinator and city leader.
@@ -482,74 +477,22 @@ pub async fn oversight<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<O
         .order_by_asc(unit::Column::Id)
         .all(db)
         .await?;
-    let staff = user::Entity::find()
-        .filter(user::Column::Active.eq(true))
-        .filter(user::Column::Role.is_in(["agent", "helper"]))
-        .all(db)
-        .await?;
     let mut o = Oversight {
         town_units: 0,
         departments: 0,
         without_window: vec![],
-        short_of_agents: vec![],
-        helper_count_wrong: vec![],
-        unqualified: vec![],
     };
     for u in &all {
         let Ok(kind) = u.kind.parse::<UnitKind>() else {
             continue;
-        };
-        let count = |role: &str| {
-            staff
-                .iter()
-                .filter(|s| s.unit_id == Some(u.id) && s.role == role)
-                .count() as u64
         };
         if kind.is_town_unit() {
             o.town_units += 1;
             if !u.agency_window {
                 o.without_window.push(u.clone().into());
             }
-            let n = count("agent");
-            if n < 2 {
-                o.short_of_agents.push((u.clone().into(), n));
-            }
         } else if kind == UnitKind::Department {
             o.departments += 1;
-            let n = count("helper");
-            if n != 1 {
-                o.helper_count_wrong.push((u.clone().into(), n));
-            }
-        }
-    }
-    for s in &staff {
-        let Some(unit) = all.iter().find(|u| Some(u.id) == s.unit_id) else {
-            continue;
-        };
-        let (Ok(role), Some(cadre)) = (
-            s.role.parse::<Role>(),
-            s.cadre
-                .as_deref()
-                .and_then(|c| c.parse::<daiban_domain::staff::CadreCategory>().ok()),
-        ) else {
-            o.unqualified.push((
-                unit.name.clone(),
-                s.name.clone(),
-                s.role.clone(),
-                String::new(),
-            ));
-            continue;
-        };
-        if unit.kind == "bureau" {
-            continue;
-        }
-        if !cadre.qualifies_for(role, unit.center_window) {
-            o.unqualified.push((
-                unit.name.clone(),
-                s.name.clone(),
-                s.role.clone(),
-                cadre.code().to_owned(),
-            ));
         }
     }
     Ok(o)

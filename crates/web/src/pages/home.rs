@@ -40,18 +40,17 @@ struct HomeTpl {
     notes: Vec<InboxRow>,
     problem_lists: Vec<(String, Vec<ProblemRow>)>,
     items: Vec<ActionItemRow>,
+    /// Units whose staffing is not in order, with the flags (bureau).
+    staffing: Vec<(i64, String, Vec<String>)>,
+    /// Filings awaiting the bureau (bureau).
+    pending_filings: usize,
+    /// Handovers the user has to confirm.
+    handovers: Vec<daiban_app::handover::HandoverView>,
 }
 
 impl HomeTpl {
     fn role_label(&self, code: &str) -> String {
         self.c.t(&format!("role.{code}"))
-    }
-    fn cadre_label(&self, code: &str) -> String {
-        if code.is_empty() {
-            self.c.t("cadre.none")
-        } else {
-            self.c.t(&format!("cadre.{code}"))
-        }
     }
 }
 
@@ -76,6 +75,9 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         notes: vec![],
         problem_lists: vec![],
         items: vec![],
+        staffing: vec![],
+        pending_filings: 0,
+        handovers: vec![],
     };
     t.c.crumbs.truncate(1);
     t.c.crumbs[0].1 = None;
@@ -106,6 +108,30 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         }
         Role::Coordinator | Role::CityLeader => {
             t.oversight = Some(units::oversight(db, a).await?);
+            let lang = user.lang;
+            t.staffing = daiban_app::personnel::register(&s.app, a)
+                .await?
+                .into_iter()
+                .filter(|u| !u.flags.is_empty())
+                .map(|u| {
+                    let flags = u
+                        .flags
+                        .iter()
+                        .map(|f| super::labels::pick(lang, &f.zh, &f.en))
+                        .collect();
+                    (u.unit_id, u.unit_name, flags)
+                })
+                .collect();
+            t.pending_filings = daiban_app::personnel::list(
+                &s.app,
+                a,
+                &daiban_app::personnel::FilingFilter {
+                    status: Some("proposed".into()),
+                    unit_id: None,
+                },
+            )
+            .await?
+            .len();
             t.enterprise_count = Some(enterprises::count(db, a).await?);
         }
         Role::Agent | Role::Helper | Role::UnitLeader => {
@@ -126,6 +152,12 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
                 t.enterprise = Some(e);
             }
         }
+    }
+    if matches!(
+        a.role,
+        Role::Agent | Role::Helper | Role::UnitLeader | Role::Coordinator
+    ) {
+        t.handovers = daiban_app::handover::awaiting(db, a).await?;
     }
     workbench(s, user, &mut t).await?;
     problem_workbench(s, user, &mut t).await?;
