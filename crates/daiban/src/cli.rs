@@ -238,6 +238,7 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
         .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
     app.ladder = settings.ladder;
     app.rectification_days = settings.rectification_days;
+    app.return_visit_days = settings.return_visit_days;
     Ok(app)
 }
 

@@ -26,6 +26,9 @@ pub struct Settings {
     pub ladder: daiban_domain::problem::LadderLimits,
     /// Working days a department has to rectify and reply after a bad rating (差评).
     pub rectification_days: u32,
+    /// Working days after a project completes a stage within which the bureau makes its
+    /// return visit (回访).
+    pub return_visit_days: u32,
 }
 
 impl Default for Settings {
@@ -40,6 +43,7 @@ impl Default for Settings {
             monitor_interval_seconds: 60,
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
+            return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
         }
     }
 }

@@ -12,6 +12,7 @@ mod m0003_cases;
 mod m0004_uploads;
 mod m0005_problems;
 mod m0006_ratings;
+mod m0008_outreach;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_uploads::Migration),
             Box::new(m0005_problems::Migration),
             Box::new(m0006_ratings::Migration),
+            Box::new(m0008_outreach::Migration),
         ]
     }
 }

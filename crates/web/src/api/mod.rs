@@ -9,6 +9,7 @@ pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod coordination;
 mod directory;
+mod outreach;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, ProblemField};
@@ -41,6 +42,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "problems", description = "Problems (矛盾问题) on the escalation ladder (scoped)"),
         (name = "meetings", description = "Coordination meetings and action items"),
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
+        (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -118,6 +120,20 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coordination::case_ratings, coordination::rate_case))
         .routes(routes!(coordination::list_rectifications))
         .routes(routes!(coordination::advance_rectification))
+        .routes(routes!(
+            outreach::list_activities,
+            outreach::schedule_activity
+        ))
+        .routes(routes!(outreach::get_activity))
+        .routes(routes!(outreach::cancel_activity))
+        .routes(routes!(outreach::record_attendance))
+        .routes(routes!(outreach::discipline_evidence))
+        .routes(routes!(outreach::list_visits, outreach::record_visit))
+        .routes(routes!(outreach::served_staff))
+        .routes(routes!(outreach::get_visit))
+        .routes(routes!(outreach::raise_visit_problem))
+        .routes(routes!(outreach::visit_plan))
+        .routes(routes!(outreach::staff_record))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(
