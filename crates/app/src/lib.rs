@@ -16,7 +16,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
 mod demo_coordination;
-
+mod demo_outreach;
 pub mod enterprises;
 pub mod error;
 pub mod inbox;

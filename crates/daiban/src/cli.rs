@@ -547,13 +547,15 @@ async fn serve(
                     "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
                 );
                 println!(
-                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings, {} ratings.",
+                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings, {} ratings, {} trainings and visits, {} return visits.",
                     activity.projects,
                     activity.case_items,
                     activity.actions,
                     activity.problems,
                     activity.meetings,
-                    activity.ratings
+                    activity.ratings,
+                    activity.activities,
+                    activity.return_visits
                 );
             }
         }
