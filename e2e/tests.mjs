@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 const BASE = process.env.DAIBAN_URL;
 const ROLES = ['ent.demo', 'dainan.agent1', 'fgw.helper', 'dainan.leader', 'bureau.coord1', 'city.leader', 'sys.admin', 'sys.auditor'];
-const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel'];
+const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel', 'activities', 'visits'];
 const keyPattern = new RegExp(`\\b(${KEY_PREFIXES.join('|')})\\.[a-z_0-9]+\\b`);
 
 const browser = await chromium.launch({
@@ -236,6 +236,51 @@ await check('the bureau approves a staff adjustment; the handover record and the
   await page.goto(`${BASE}${unitHref}/print`);
   assert.ok((await page.locator('h1').innerText()).includes('报备表'));
   await page.screenshot({ path: 'artifacts/desktop-personnel-print.png', fullPage: true });
+  await ctx.close();
+  assert.deepEqual(errors, [], 'server errors');
+});
+
+await check('the bureau schedules a training, records attendance and a return visit', async () => {
+  const errors = [];
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await login(ctx, 'bureau.coord1');
+  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  // Schedule a training for a whole unit, a week ahead.
+  await page.goto(`${BASE}/activities`);
+  await page.getByLabel('活动类型').selectOption('training');
+  await page.getByLabel('活动主题').fill('E2E 业务培训');
+  const d = new Date(Date.now() + 7 * 86400000 + 8 * 3600000);
+  await page.getByLabel('活动时间').fill(`${d.toISOString().slice(0, 10)}T09:00`);
+  await page.getByLabel('活动地点').fill('市政务服务中心 5 楼培训室');
+  const unit = page.locator('details.action').first();
+  await unit.locator('summary').click();
+  await unit.locator('input[name=unit]').check();
+  await page.getByRole('button', { name: '发出通知' }).click();
+  await page.locator('.flash').waitFor();
+  assert.ok((await page.locator('main').innerText()).includes('E2E 业务培训'));
+  await page.goto(`${BASE}/activities`);
+  // Attendance of a held demo activity, corrected through its form.
+  const held = page.locator('tbody tr').filter({ hasText: '已举行' }).first().locator('a').first();
+  await held.click();
+  await page.locator('select[name^=att_]').first().selectOption('late');
+  await page.getByRole('button', { name: '保存出勤记录' }).click();
+  await page.locator('.flash').waitFor();
+  assert.ok((await page.locator('main').innerText()).includes('迟到'));
+  await page.goto(`${page.url().split('?')[0]}/sign-in`);
+  assert.ok((await page.locator('h1').innerText()).includes('签到表'));
+  // A return visit from the visit plan.
+  await page.goto(`${BASE}/visit-plan`);
+  await page.screenshot({ path: 'artifacts/desktop-visit-plan.png', fullPage: true });
+  await page.locator('a[href^="/return-visits/new?enterprise_id="]').first().click();
+  await page.locator('input[name=project]').first().check();
+  await page.getByLabel('回访方式').selectOption('phone');
+  await page.getByLabel('企业意见和建议').fill('E2E 电话回访：企业对代办服务满意。');
+  const rating = page.locator('select[name^=rating_]').first();
+  if (await rating.count()) await rating.selectOption('very_satisfied');
+  await page.getByRole('button', { name: '保存回访记录' }).click();
+  await page.locator('.flash').waitFor();
+  assert.ok((await page.locator('main').innerText()).includes('E2E 电话回访'));
+  await page.screenshot({ path: 'artifacts/desktop-return-visit.png', fullPage: true });
   await ctx.close();
   assert.deepEqual(errors, [], 'server errors');
 });

@@ -43,6 +43,10 @@ pub struct Activity {
     pub meetings: usize,
     /// 好差评 ratings given.
     pub ratings: usize,
+    /// Trainings, seminars and enterprise visits held.
+    pub activities: usize,
+    /// Return visits made.
+    pub return_visits: usize,
 }
 
 const INDUSTRIES: [(&str, &str); 8] = [
@@ -93,6 +97,8 @@ enum Step {
     Coord(crate::demo_coordination::CoordStep),
     /// A step of the personnel-filing story.
     Personnel(crate::demo_personnel::PersonnelStep),
+    /// A step of the trainings-and-return-visits story.
+    Outreach(crate::demo_outreach::OutreachStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -284,6 +290,7 @@ pub async fn generate(
         .map_err(|e| anyhow::anyhow!("demo bulk-load connection: {e}"))?;
     let mut sim = App::new(db, clock.clone(), app.auth.clone());
     sim.ladder = app.ladder;
+    sim.return_visit_days = app.return_visit_days;
     let calendar = app.calendar();
     let meta = Meta {
         request_id: "demo".into(),
@@ -515,6 +522,14 @@ pub async fn generate(
     }
     // Agents replaced by an adjustment: the rest of the year acts as their successors.
     let mut replaced: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut outreach = crate::demo_outreach::Outreach::new(&sim).await?;
+    seq += 1;
+    heap.push(Planned {
+        at: after_workdays(&calendar, start + Duration::days(12), 0, &mut rng),
+        seq,
+        project: 0,
+        step: Step::Outreach(crate::demo_outreach::OutreachStep::Schedule),
+    });
     while let Some(Planned {
         at,
         project: n,
@@ -570,6 +585,21 @@ pub async fn generate(
                     seq,
                     project: n,
                     step: Step::Coord(c),
+                });
+            }
+            continue;
+        }
+        if let Step::Outreach(o) = step {
+            for (when, o) in outreach
+                .handle(&sim, &calendar, o, at, &mut rng, &meta)
+                .await?
+            {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Outreach(o),
                 });
             }
             continue;
@@ -704,6 +734,20 @@ pub async fn generate(
                     )
                     .await?;
                     report.actions += 1;
+                    // The bureau's return visit after the stage: mostly within the limit, some
+                    // late, a few not yet.
+                    let roll = rng.random_range(0..100u32);
+                    let days = match roll {
+                        0..72 => Some(rng.random_range(2..9)),
+                        72..90 => Some(rng.random_range(11..18)),
+                        _ => None,
+                    };
+                    if let Some(days) = days {
+                        next.push((
+                            after_workdays(&calendar, at, days, &mut rng),
+                            Step::Outreach(crate::demo_outreach::OutreachStep::Visit(id)),
+                        ));
+                    }
                 }
                 let codes = plan.stage_items[s].clone();
                 if codes.is_empty() {
@@ -879,7 +923,7 @@ pub async fn generate(
                 }
             }
             // Taken before the project's actors are loaded.
-            Step::Coord(_) | Step::Personnel(_) => {}
+            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) => {}
         }
         for (when, step) in next {
             seq += 1;
@@ -899,5 +943,7 @@ pub async fn generate(
     report.problems = coord.counts[0];
     report.meetings = coord.counts[1];
     report.ratings = coord.counts[3];
+    report.activities = outreach.counts[0];
+    report.return_visits = outreach.counts[1];
     Ok(report)
 }

@@ -4,6 +4,7 @@
 //! the HTTP layer), the audit chain, sessions and tokens, and the demo city. It must not know
 //! HTTP, HTML or any transport: `daiban-web` calls it, and so does the CLI.
 
+pub mod activities;
 pub mod actor;
 pub mod audit;
 pub mod auth;
@@ -15,6 +16,7 @@ pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
 mod demo_coordination;
+mod demo_outreach;
 mod demo_personnel;
 pub mod enterprises;
 pub mod error;
@@ -32,6 +34,7 @@ pub mod timeline;
 pub mod units;
 pub mod uploads;
 pub mod users;
+pub mod visits;
 
 use daiban_store::Backend;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
@@ -86,6 +89,8 @@ pub struct App {
     pub rectification_days: u32,
     /// The months in which staff adjustments are made together (年底集中调整).
     pub adjustment_window: daiban_domain::personnel::AdjustmentWindow,
+    /// Working days after a project completes a stage within which the bureau visits it.
+    pub return_visit_days: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -122,6 +127,7 @@ impl App {
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
             adjustment_window: daiban_domain::personnel::AdjustmentWindow::default(),
+            return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -452,9 +452,27 @@ pub async fn raise(
     if matches!(actor.role, Role::CityLeader | Role::Admin | Role::Auditor) {
         return Err(forbidden());
     }
-    let calendar = app.calendar();
     let w = app.begin_write().await?;
-    let p = model_in_scope(&w.txn, actor, project_id).await?;
+    let v = raise_in(app, &w.txn, actor, project_id, input, meta).await?;
+    w.commit().await?;
+    Ok(v)
+}
+
+/// [`raise`] inside the caller's write transaction (a problem found at a return visit is
+/// raised together with the visit's link to it).
+pub(crate) async fn raise_in<C: ConnectionTrait>(
+    app: &App,
+    txn: &C,
+    actor: &Actor,
+    project_id: i64,
+    input: &RaiseInput,
+    meta: &Meta,
+) -> AppResult<ProblemView> {
+    if matches!(actor.role, Role::CityLeader | Role::Admin | Role::Auditor) {
+        return Err(forbidden());
+    }
+    let calendar = app.calendar();
+    let p = model_in_scope(txn, actor, project_id).await?;
     let mut c = Checks::default();
     let title = c.text("title", "问题标题", &input.title, 200);
     let description = c.optional_text("description", "问题描述", &input.description, 4000);
@@ -467,7 +485,7 @@ pub async fn raise(
         ));
     }
     let dept = unit::Entity::find_by_id(input.department_id)
-        .one(&w.txn)
+        .one(txn)
         .await?;
     if !dept
         .as_ref()
@@ -486,7 +504,7 @@ pub async fn raise(
         case_item::Entity::find()
             .filter(case_item::Column::Id.is_in(input.case_item_ids.clone()))
             .filter(case_item::Column::ProjectId.eq(p.id))
-            .all(&w.txn)
+            .all(txn)
             .await?
     };
     if blocks.len()
@@ -506,7 +524,7 @@ pub async fn raise(
     c.finish()?;
     let now = app.now();
     let (due, provisional) = level_due(&calendar, &app.ladder, Level::Department, now)?;
-    let owner = handlers(&w.txn, Level::Department, input.department_id)
+    let owner = handlers(txn, Level::Department, input.department_id)
         .await?
         .first()
         .copied();
@@ -531,7 +549,7 @@ pub async fn raise(
         updated_at: Set(now),
         ..Default::default()
     })
-    .exec(&w.txn)
+    .exec(txn)
     .await?
     .last_insert_id;
     for b in &blocks {
@@ -539,7 +557,7 @@ pub async fn raise(
             problem_id: Set(id),
             case_item_id: Set(b.id),
         })
-        .exec_without_returning(&w.txn)
+        .exec_without_returning(txn)
         .await?;
     }
     let to = Position {
@@ -547,7 +565,7 @@ pub async fn raise(
         level: Level::Department,
     };
     record(
-        &w.txn,
+        txn,
         now,
         Some(actor),
         id,
@@ -560,12 +578,12 @@ pub async fn raise(
     )
     .await?;
     let notice = level_notice(&p, &title, Level::Department, due);
-    for h in handlers(&w.txn, Level::Department, input.department_id).await? {
-        timeline::notify(&w.txn, now, Recipient::User(h), &notice).await?;
+    for h in handlers(txn, Level::Department, input.department_id).await? {
+        timeline::notify(txn, now, Recipient::User(h), &notice).await?;
     }
-    let v = view(&w.txn, reload(&w.txn, id).await?, now).await?;
+    let v = view(txn, reload(txn, id).await?, now).await?;
     audit::append(
-        &w.txn,
+        txn,
         now,
         &actor.into(),
         meta,
@@ -578,7 +596,6 @@ pub async fn raise(
         },
     )
     .await?;
-    w.commit().await?;
     Ok(v)
 }
 

@@ -1101,6 +1101,9 @@ pub async fn set_stage(
     if res.rows_affected == 0 {
         return Err(version_conflict());
     }
+    if let Some(from) = ProjectStage::from_code(&p.stage) {
+        crate::visits::plan_after_stage(&w.txn, app, p.id, from, stage, when.0).await?;
+    }
     timeline::record(
         &w.txn,
         now,

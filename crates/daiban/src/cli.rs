@@ -242,6 +242,7 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
     app.ladder = settings.ladder;
     app.rectification_days = settings.rectification_days;
     app.adjustment_window = settings.adjustment_months;
+    app.return_visit_days = settings.return_visit_days;
     Ok(app)
 }
 
@@ -570,13 +571,15 @@ async fn serve(
                     "Demo city loaded: {units} units, {staff} staff, {enterprises} enterprises, {enterprise_users} enterprise users."
                 );
                 println!(
-                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings, {} ratings.",
+                    "A year of activity: {} projects, {} case items, {} actions, {} problems, {} meetings, {} ratings, {} trainings and visits, {} return visits.",
                     activity.projects,
                     activity.case_items,
                     activity.actions,
                     activity.problems,
                     activity.meetings,
-                    activity.ratings
+                    activity.ratings,
+                    activity.activities,
+                    activity.return_visits
                 );
             }
         }

@@ -30,6 +30,9 @@ pub struct Settings {
     /// art. 6); an adjustment outside them without a work change is recorded as staffing
     /// evidence.
     pub adjustment_months: daiban_domain::personnel::AdjustmentWindow,
+    /// Working days after a project completes a stage within which the bureau makes its
+    /// return visit (回访).
+    pub return_visit_days: u32,
 }
 
 impl Default for Settings {
@@ -45,6 +48,7 @@ impl Default for Settings {
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
             adjustment_months: daiban_domain::personnel::AdjustmentWindow::default(),
+            return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
         }
     }
 }

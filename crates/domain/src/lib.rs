@@ -20,6 +20,7 @@ pub mod clock;
 pub mod custody;
 pub mod enterprise;
 pub mod mandate;
+pub mod outreach;
 pub mod password;
 pub mod personnel;
 pub mod problem;

@@ -2,6 +2,8 @@
 
 pub mod action_item;
 pub mod action_item_alert;
+pub mod activity;
+pub mod activity_invitee;
 pub mod audit_entry;
 pub mod audit_head;
 pub mod calendar_version;
@@ -32,8 +34,13 @@ pub mod project;
 pub mod project_event;
 pub mod rating;
 pub mod rectification;
+pub mod return_visit;
+pub mod return_visit_appraisal;
+pub mod return_visit_problem;
+pub mod return_visit_project;
 pub mod session;
 pub mod staffing_evidence;
 pub mod unit;
 pub mod upload;
 pub mod user;
+pub mod visit_plan;

@@ -13,6 +13,7 @@ mod m0004_uploads;
 mod m0005_problems;
 mod m0006_ratings;
 mod m0007_personnel;
+mod m0008_outreach;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_problems::Migration),
             Box::new(m0006_ratings::Migration),
             Box::new(m0007_personnel::Migration),
+            Box::new(m0008_outreach::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod coordination;
 mod directory;
+mod outreach;
 mod personnel;
 
 use crate::AppState;
@@ -43,6 +44,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "meetings", description = "Coordination meetings and action items"),
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
         (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
+        (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -129,6 +131,20 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(personnel::get_handover))
         .routes(routes!(personnel::confirm_handover))
         .routes(routes!(personnel::evidence))
+        .routes(routes!(
+            outreach::list_activities,
+            outreach::schedule_activity
+        ))
+        .routes(routes!(outreach::get_activity))
+        .routes(routes!(outreach::cancel_activity))
+        .routes(routes!(outreach::record_attendance))
+        .routes(routes!(outreach::discipline_evidence))
+        .routes(routes!(outreach::list_visits, outreach::record_visit))
+        .routes(routes!(outreach::served_staff))
+        .routes(routes!(outreach::get_visit))
+        .routes(routes!(outreach::raise_visit_problem))
+        .routes(routes!(outreach::visit_plan))
+        .routes(routes!(outreach::staff_record))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

@@ -345,6 +345,8 @@ struct StaffTpl {
     c: Chrome,
     rows: Vec<StaffRow>,
     q: String,
+    /// Rows link to each person's record (培训与评议): the bureau and unit leaders.
+    records: bool,
 }
 
 /// Labels for a list of accounts (unit names looked up once).
@@ -405,6 +407,12 @@ pub async fn staff(
                 c,
                 rows,
                 q: q.q.unwrap_or_default(),
+                records: matches!(
+                    user.actor.role,
+                    daiban_domain::role::Role::Coordinator
+                        | daiban_domain::role::Role::CityLeader
+                        | daiban_domain::role::Role::UnitLeader
+                ),
             })
         }
         Err(e) => error_page(&e, user.lang, &user.meta.request_id),

@@ -14,6 +14,7 @@ mod inbox;
 mod labels;
 mod login;
 mod meetings;
+mod outreach;
 mod personnel;
 mod problems;
 mod projects;
@@ -115,6 +116,16 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor | Role::Agent) {
         items.push(("/rectifications", "nav.rectifications"));
+    }
+    if !matches!(actor.role, Role::Admin | Role::Auditor | Role::Enterprise) {
+        items.push(("/activities", "activities.nav"));
+    }
+    if matches!(actor.role, Role::Coordinator | Role::CityLeader) {
+        items.push(("/return-visits", "visits.nav"));
+        items.push(("/visit-plan", "visits.plan_nav"));
+    }
+    if matches!(actor.role, Role::Agent | Role::Helper | Role::UnitLeader) {
+        items.push(("/my-record", "visits.my_record_nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -367,6 +378,24 @@ pub fn routes() -> Router<AppState> {
         .route("/meetings/{id}/print", get(meetings::print))
         .route("/rectifications", get(ratings::index))
         .route("/rectifications/{id}", post(ratings::step))
+        .route("/activities", get(outreach::list).post(outreach::schedule))
+        .route("/activities/{id}", get(outreach::show))
+        .route("/activities/{id}/attendance", post(outreach::attendance))
+        .route("/activities/{id}/cancel", post(outreach::cancel))
+        .route("/activities/{id}/sign-in", get(outreach::sign_in))
+        .route(
+            "/return-visits",
+            get(outreach::visits).post(outreach::record_visit),
+        )
+        .route("/return-visits/new", get(outreach::new_visit))
+        .route("/return-visits/{id}", get(outreach::visit))
+        .route(
+            "/return-visits/{id}/problems",
+            post(outreach::raise_problem),
+        )
+        .route("/visit-plan", get(outreach::plan))
+        .route("/staff/{id}/record", get(outreach::staff_record))
+        .route("/my-record", get(outreach::my_record))
         .route("/action-items", get(meetings::action_items))
         .route("/action-items/{id}/done", post(meetings::complete))
         .route("/cases/{id}", get(cases::show))

@@ -41,6 +41,49 @@ async fn the_demo_city_loads_once_with_an_intact_audit_chain() {
             panic!("the demo's audit chain must be intact: {broken:?}")
         }
     }
+    // The bureau's outreach: activities held with discipline evidence, return visits with
+    // appraisals, and a visit plan with entries still open.
+    assert!(activity.activities >= 6, "about monthly: {activity:?}");
+    assert!(activity.return_visits > 0, "{activity:?}");
+    let coord = daiban_app::auth::login(
+        &app,
+        "bureau.coord1",
+        DEMO_PASSWORD,
+        daiban_app::auth::SessionKind::Api,
+        &daiban_app::Meta::cli(),
+    )
+    .await
+    .expect("coordinator")
+    .actor;
+    let db = &app.db.conn;
+    let held = daiban_app::activities::list(db, &coord)
+        .await
+        .expect("activities");
+    assert!(held.iter().any(|a| a.status == "held"));
+    let evidence = daiban_app::activities::discipline_evidence(
+        db,
+        &coord,
+        &daiban_app::activities::DisciplineFilter::default(),
+    )
+    .await
+    .expect("evidence");
+    assert!(
+        !evidence.is_empty() && evidence.iter().all(|e| e.points == -2),
+        "a few late, left early or absent without leave"
+    );
+    let visits = daiban_app::visits::list(db, &coord).await.expect("visits");
+    assert!(visits.iter().any(|v| !v.appraisals.is_empty()));
+    let plan = daiban_app::visits::plan(db, &coord, app.now())
+        .await
+        .expect("plan");
+    assert!(
+        plan.iter().any(|e| e.visit_id.is_some()),
+        "visits cover plan entries"
+    );
+    assert!(
+        plan.iter().any(|e| e.visit_id.is_none()),
+        "some entries are open"
+    );
     for (role, username) in DEMO_ACCOUNTS {
         let issued = daiban_app::auth::login(
             &app,

@@ -17,6 +17,7 @@ mod cases;
 mod demo;
 mod errors;
 mod openapi;
+mod outreach;
 mod pages;
 mod personnel;
 mod problem_pages;
