@@ -153,6 +153,7 @@ async fn work_of<C: ConnectionTrait>(db: &C, users: Option<&[i64]>) -> AppResult
             user_id: m.holder_user_id.unwrap_or_default(),
         });
     }
+    let mut mandates = Vec::new();
     for m in mandate::Entity::find()
         .filter(mandate::Column::State.is_in(open_mandate_states()))
         .order_by_asc(mandate::Column::Id)
@@ -162,15 +163,26 @@ async fn work_of<C: ConnectionTrait>(db: &C, users: Option<&[i64]>) -> AppResult
         let ids: Vec<i64> = serde_json::from_str(&m.agent_ids).map_err(anyhow::Error::from)?;
         for id in ids {
             if users.is_none_or(|u| u.contains(&id)) {
-                out.push(Work {
-                    kind: "mandate".into(),
-                    ref_id: m.id,
-                    project_id: Some(m.project_id),
-                    label: format!("委托代办协议 #{}", m.id),
-                    user_id: id,
-                });
+                mandates.push((m.id, m.project_id, id));
             }
         }
+    }
+    // A mandate is named by its project.
+    let names: std::collections::BTreeMap<i64, String> = project::Entity::find()
+        .filter(project::Column::Id.is_in(mandates.iter().map(|m| m.1).collect::<Vec<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    for (id, project_id, user_id) in mandates {
+        out.push(Work {
+            kind: "mandate".into(),
+            ref_id: id,
+            project_id: Some(project_id),
+            label: names.get(&project_id).cloned().unwrap_or_default(),
+            user_id,
+        });
     }
     let mut q = project::Entity::find()
         .filter(project::Column::Status.is_in(open_project_statuses()))

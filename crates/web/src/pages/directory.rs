@@ -1,6 +1,7 @@
 //! 单位通讯录, 企业 and 人员: read-only views within the caller's scope.
 
-use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
+use super::refused;
+use super::{Chrome, check_csrf, chrome, error_page, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -251,17 +252,10 @@ pub async fn register_enterprise(
     match enterprises::register(&s.app, &user.actor, &input, &user.meta).await {
         Ok(v) => see_other(&format!("/enterprises/{}", v.id)),
         Err(e) => {
-            let Some((errors, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match enterprises_page(&s, &user, None, f, errors).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
+            refused(&e, &user, |errors| {
+                enterprises_page(&s, &user, None, f, errors)
+            })
+            .await
         }
     }
 }

@@ -8,7 +8,8 @@ use super::problems::{
     unit_options,
 };
 use super::projects::DoneQuery;
-use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
+use super::refused;
+use super::{Chrome, check_csrf, chrome, error_page, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -220,19 +221,7 @@ pub async fn convene(
     .await;
     match r {
         Ok(m) => see_other(&format!("/meetings/{}?done=convene", m.id)),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match list_page(&s, &user, f, m).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| list_page(&s, &user, f, m)).await,
     }
 }
 
@@ -389,19 +378,7 @@ pub async fn record(
     };
     match meetings::record_meeting(&s.app, &user.actor, id, &input, &user.meta).await {
         Ok(_) => see_other(&format!("/meetings/{id}?done=record")),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match meeting_page(&s, &user, id, m, None).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| meeting_page(&s, &user, id, m, None)).await,
     }
 }
 
@@ -533,18 +510,6 @@ pub async fn complete(
         .await
     {
         Ok(_) => see_other("/action-items?done=complete"),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match items_page(&s, &user, m, None).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| items_page(&s, &user, m, None)).await,
     }
 }

@@ -294,6 +294,30 @@ pub fn form_errors(e: &AppError, lang: &str) -> Option<(BTreeMap<String, String>
     Some((m, status))
 }
 
+/// Answers a refused form post: the form's page again with the messages in it and the status of
+/// [`form_errors`] (422, 409 or 403), or the error page for any other error.
+pub async fn refused<T, Fut>(
+    e: &AppError,
+    user: &PageUser,
+    page: impl FnOnce(BTreeMap<String, String>) -> Fut,
+) -> Response
+where
+    T: Template,
+    Fut: std::future::Future<Output = daiban_app::AppResult<T>>,
+{
+    let Some((m, status)) = form_errors(e, user.lang) else {
+        return error_page(e, user.lang, &user.meta.request_id);
+    };
+    match page(m).await {
+        Ok(tpl) => {
+            let mut r = render(&tpl);
+            *r.status_mut() = status;
+            r
+        }
+        Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
+    }
+}
+
 /// A redirect after a successful post (303, so the browser GETs the target).
 pub fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()

@@ -6,13 +6,13 @@
 use super::labels::{self as l, pick};
 use super::problems::field;
 use super::projects::{DoneQuery, done_flash};
-use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
+use super::refused;
+use super::{Chrome, check_csrf, chrome, error_page, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use daiban_app::activities::{
@@ -38,11 +38,6 @@ fn ids(pairs: &[(String, String)], k: &str) -> Vec<i64> {
         .filter(|(a, _)| a == k)
         .filter_map(|(_, v)| v.trim().parse().ok())
         .collect()
-}
-
-fn with_status(mut r: Response, status: StatusCode) -> Response {
-    *r.status_mut() = status;
-    r
 }
 
 /// Activity kind label.
@@ -340,13 +335,10 @@ pub async fn schedule(
     match r {
         Ok(a) => see_other(&format!("/activities/{}?done=schedule", a.id)),
         Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match list_page(&s, &user, f, (String::new(), String::new()), m).await {
-                Ok(tpl) => with_status(render(&tpl), status),
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
+            refused(&e, &user, |m| {
+                list_page(&s, &user, f, (String::new(), String::new()), m)
+            })
+            .await
         }
     }
 }
@@ -442,13 +434,7 @@ pub async fn show(
 }
 
 async fn rerender(s: &AppState, user: &PageUser, id: i64, e: &AppError) -> Response {
-    let Some((m, status)) = form_errors(e, user.lang) else {
-        return error_page(e, user.lang, &user.meta.request_id);
-    };
-    match activity_page(s, user, id, m, None).await {
-        Ok(tpl) => with_status(render(&tpl), status),
-        Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-    }
+    refused(e, user, |m| activity_page(s, user, id, m, None)).await
 }
 
 /// POST /activities/{id}/attendance — `version`, `att_{invitee}` and `attnote_{invitee}`.
@@ -809,13 +795,10 @@ pub async fn record_visit(
     match visits::record(&s.app, &user.actor, &input, &user.meta).await {
         Ok(v) => see_other(&format!("/return-visits/{}?done=record", v.id)),
         Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match new_visit_page(&s, &user, enterprise_id, f, m).await {
-                Ok(tpl) => with_status(render(&tpl), status),
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
+            refused(&e, &user, |m| {
+                new_visit_page(&s, &user, enterprise_id, f, m)
+            })
+            .await
         }
     }
 }
@@ -939,15 +922,7 @@ pub async fn raise_problem(
     };
     match visits::raise_problem(&s.app, &user.actor, id, &input, &user.meta).await {
         Ok(p) => see_other(&format!("/problems/{}?done=raise", p.id)),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match visit_page(&s, &user, id, m, None).await {
-                Ok(tpl) => with_status(render(&tpl), status),
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| visit_page(&s, &user, id, m, None)).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //! form (报备表), proposals and the bureau's decision, and handover records.
 
 use super::labels::{self as l, pick};
-use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
+use super::refused;
+use super::{Chrome, check_csrf, chrome, error_page, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -410,19 +411,13 @@ pub async fn create(
         d => match d.parse() {
             Ok(d) => Some(d),
             Err(_) => {
-                let mut m = BTreeMap::new();
-                m.insert(
-                    "appointed_on".to_owned(),
-                    t(user.lang, "personnel.bad_date"),
-                );
-                return refused(
-                    &s,
-                    &user,
-                    f,
-                    m,
-                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                let e = daiban_app::AppError::Invalid(vec![daiban_app::error::FieldError::new(
+                    "appointed_on",
+                    "invalid_date",
+                    "日期格式应为 YYYY-MM-DD",
+                    "the date must be YYYY-MM-DD",
+                )]);
+                return refused(&e, &user, |m| new_page(&s, &user, f, m)).await;
             }
         },
     };
@@ -439,29 +434,7 @@ pub async fn create(
     };
     match personnel::propose(&s.app, &user.actor, &input, &user.meta).await {
         Ok(v) => see_other(&format!("/personnel/filings/{}?done=1", v.id)),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            refused(&s, &user, f, m, status).await
-        }
-    }
-}
-
-async fn refused(
-    s: &AppState,
-    user: &PageUser,
-    f: NewForm,
-    m: BTreeMap<String, String>,
-    status: axum::http::StatusCode,
-) -> Response {
-    match new_page(s, user, f, m).await {
-        Ok(tpl) => {
-            let mut r = render(&tpl);
-            *r.status_mut() = status;
-            r
-        }
-        Err(e) => error_page(&e, user.lang, &user.meta.request_id),
+        Err(e) => refused(&e, &user, |m| new_page(&s, &user, f, m)).await,
     }
 }
 
@@ -589,19 +562,7 @@ pub async fn decide(
             Some(h) => see_other(&format!("/personnel/handovers/{h}?done=1")),
             None => see_other(&format!("/personnel/filings/{id}?done=1")),
         },
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match filing_page(&s, &user, id, m, None).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| filing_page(&s, &user, id, m, None)).await,
     }
 }
 
@@ -752,18 +713,6 @@ pub async fn confirm(
     .await
     {
         Ok(_) => see_other(&format!("/personnel/handovers/{id}?done=1")),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match handover_page(&s, &user, id, m, None).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| handover_page(&s, &user, id, m, None)).await,
     }
 }

@@ -2,7 +2,8 @@
 //! the enterprise rates again (on the case-item page).
 
 use super::labels::{self as l, pick};
-use super::{Chrome, check_csrf, chrome, error_page, form_errors, render, see_other};
+use super::refused;
+use super::{Chrome, check_csrf, chrome, error_page, render, see_other};
 use crate::AppState;
 use crate::extract::PageUser;
 use crate::i18n::t;
@@ -150,18 +151,6 @@ pub async fn step(
     .await
     {
         Ok(_) => see_other("/rectifications?done=1"),
-        Err(e) => {
-            let Some((m, status)) = form_errors(&e, user.lang) else {
-                return error_page(&e, user.lang, &user.meta.request_id);
-            };
-            match page(&s, &user, m, None).await {
-                Ok(tpl) => {
-                    let mut r = render(&tpl);
-                    *r.status_mut() = status;
-                    r
-                }
-                Err(e2) => error_page(&e2, user.lang, &user.meta.request_id),
-            }
-        }
+        Err(e) => refused(&e, &user, |m| page(&s, &user, m, None)).await,
     }
 }
