@@ -20,6 +20,7 @@ mod demo_outreach;
 mod demo_personnel;
 pub mod enterprises;
 pub mod error;
+pub mod findings;
 pub mod handover;
 pub mod inbox;
 pub mod materials;
@@ -87,6 +88,8 @@ pub struct App {
     pub ladder: daiban_domain::problem::LadderLimits,
     /// Working days a department has to rectify after a bad rating.
     pub rectification_days: u32,
+    /// The evaluation scheme in force (`data/evaluation/xinghua.toml` unless configured).
+    pub scheme: Arc<daiban_domain::evaluation::Scheme>,
     /// The months in which staff adjustments are made together (年底集中调整).
     pub adjustment_window: daiban_domain::personnel::AdjustmentWindow,
     /// Working days after a project completes a stage within which the bureau visits it.
@@ -127,6 +130,7 @@ impl App {
             ladder: daiban_domain::problem::LadderLimits::default(),
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
             adjustment_window: daiban_domain::personnel::AdjustmentWindow::default(),
+            scheme: findings::shipped_scheme(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),

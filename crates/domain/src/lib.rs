@@ -19,6 +19,7 @@ pub mod case_item;
 pub mod clock;
 pub mod custody;
 pub mod enterprise;
+pub mod evaluation;
 pub mod mandate;
 pub mod outreach;
 pub mod password;

@@ -14,6 +14,7 @@ mod m0005_problems;
 mod m0006_ratings;
 mod m0007_personnel;
 mod m0008_outreach;
+mod m0009_evaluation;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_ratings::Migration),
             Box::new(m0007_personnel::Migration),
             Box::new(m0008_outreach::Migration),
+            Box::new(m0009_evaluation::Migration),
         ]
     }
 }
