@@ -55,6 +55,7 @@ impl Quarter {
     }
 
     /// The next quarter.
+    #[must_use]
     pub const fn next(self) -> Self {
         if self.q == 4 {
             Self {
