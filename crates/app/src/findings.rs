@@ -232,7 +232,7 @@ async fn view<C: ConnectionTrait>(db: &C, m: finding::Model) -> AppResult<Findin
 
 /// The unit whose evaluation `actor` may read: every unit for the bureau, their own for a unit's
 /// staff; `Err` for others.
-pub(crate) fn readable_unit(actor: &Actor) -> AppResult<Option<i64>> {
+pub fn readable_unit(actor: &Actor) -> AppResult<Option<i64>> {
     match actor.role {
         Role::Coordinator | Role::CityLeader => Ok(None),
         Role::UnitLeader | Role::Agent | Role::Helper => {

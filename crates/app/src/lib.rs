@@ -20,6 +20,7 @@ mod demo_outreach;
 mod demo_personnel;
 pub mod enterprises;
 pub mod error;
+pub mod evaluation;
 pub mod findings;
 pub mod handover;
 pub mod inbox;

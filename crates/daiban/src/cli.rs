@@ -59,6 +59,21 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The quarterly evaluation of every town unit and department (confirmed findings only).
+    Evaluate {
+        /// The quarter, e.g. 2026Q3.
+        #[arg(long)]
+        quarter: String,
+        /// `json` (the contract), `table` or `csv` (UTF-8 with BOM).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Also write the result as an XLSX workbook.
+        #[arg(long)]
+        xlsx: Option<std::path::PathBuf>,
+        /// Another scheme file (default: the configured one, else the shipped Xinghua scheme).
+        #[arg(long)]
+        scheme: Option<std::path::PathBuf>,
+    },
     /// Check the data's invariants: no open case item, problem, action item, mandate or project
     /// owned by an inactive account and no material held by one. Exit 1 listing each breach.
     Check,
@@ -286,6 +301,21 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Evaluate {
+            quarter,
+            format,
+            xlsx,
+            scheme,
+        } => {
+            evaluate(
+                &settings,
+                &quarter,
+                &format,
+                xlsx.as_deref(),
+                scheme.as_deref(),
+            )
+            .await
         }
         Command::Check => {
             let db = open(&settings).await?;
@@ -672,4 +702,52 @@ async fn shutdown() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+async fn evaluate(
+    settings: &Settings,
+    quarter: &str,
+    format: &str,
+    xlsx: Option<&std::path::Path>,
+    scheme_file: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let Ok(q) = quarter.parse::<daiban_domain::evaluation::Quarter>() else {
+        eprintln!("季度格式应为 2026Q3 / the quarter must look like 2026Q3: {quarter}");
+        return Ok(ExitCode::from(2));
+    };
+    if !matches!(format, "json" | "table" | "csv") {
+        eprintln!("格式须为 json、table 或 csv / format must be json, table or csv: {format}");
+        return Ok(ExitCode::from(2));
+    }
+    let db = open(settings).await?;
+    let mut app = app_of(db, settings).await?;
+    if let Some(f) = scheme_file {
+        let text = std::fs::read_to_string(f).with_context(|| format!("{}", f.display()))?;
+        match daiban_app::findings::parse_scheme(&text) {
+            Ok(s) => app.scheme = Arc::new(s),
+            Err(errs) => {
+                for e in errs {
+                    eprintln!("{}: {e}", f.display());
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    let r = daiban_app::evaluation::of_quarter(&app, q)
+        .await
+        .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+    let out = match format {
+        "table" => daiban_app::evaluation::to_table(&r),
+        "csv" => daiban_app::evaluation::to_csv(&r),
+        _ => {
+            daiban_app::evaluation::to_json(&r).map_err(|e| anyhow::anyhow!(user_error(&e)))? + "\n"
+        }
+    };
+    print!("{out}");
+    if let Some(path) = xlsx {
+        let bytes =
+            daiban_app::evaluation::to_xlsx(&r).map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+        std::fs::write(path, bytes).with_context(|| format!("{}", path.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

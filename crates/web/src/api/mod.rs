@@ -9,6 +9,7 @@ pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod coordination;
 mod directory;
+mod evaluation;
 mod outreach;
 mod personnel;
 
@@ -45,6 +46,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
         (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
         (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
+        (name = "evaluation", description = "The quarterly evaluation (考评): findings with their evidence, detection, the result"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -122,6 +124,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(coordination::case_ratings, coordination::rate_case))
         .routes(routes!(coordination::list_rectifications))
         .routes(routes!(coordination::advance_rectification))
+        .routes(routes!(
+            evaluation::list_findings,
+            evaluation::record_finding
+        ))
+        .routes(routes!(evaluation::get_finding))
+        .routes(routes!(evaluation::decide_finding))
+        .routes(routes!(evaluation::detect))
+        .routes(routes!(evaluation::quarter_result))
         .routes(routes!(personnel::register))
         .routes(routes!(personnel::unit_history))
         .routes(routes!(personnel::list_filings, personnel::propose))

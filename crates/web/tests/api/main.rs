@@ -16,6 +16,7 @@ mod case_pages;
 mod cases;
 mod demo;
 mod errors;
+mod evaluation;
 mod openapi;
 mod outreach;
 mod pages;

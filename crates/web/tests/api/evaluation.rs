@@ -1,0 +1,425 @@
+//! The evaluation: one case per detected rule, recorded findings, only confirmed ones counted,
+//! floors, several findings in one category, ranking ties, the JSON contract.
+
+use crate::cases::active_project;
+use crate::helpers::TestApp;
+use axum::http::{Method, StatusCode};
+use chrono::TimeZone;
+use serde_json::{Value, json};
+
+async fn post(t: &TestApp, tok: &str, path: &str, body: Value) -> crate::helpers::Resp {
+    t.api(Method::POST, path, Some(tok), Some(body)).await
+}
+
+async fn get(t: &TestApp, tok: &str, path: &str) -> crate::helpers::Resp {
+    t.api(Method::GET, path, Some(tok), None).await
+}
+
+async fn unit_id(t: &TestApp, code: &str) -> i64 {
+    daiban_app::units::find_by_code(&t.app.db.conn, code)
+        .await
+        .expect("db")
+        .expect("unit")
+        .id
+}
+
+fn line<'a>(result: &'a Value, code: &str) -> &'a Value {
+    result["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["unit_code"] == code)
+        .unwrap_or_else(|| panic!("{code} in {result}"))
+}
+
+async fn result(t: &TestApp, tok: &str, q: &str) -> Value {
+    let r = get(t, tok, &format!("/api/v1/evaluation/{q}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.json()
+}
+
+async fn record(t: &TestApp, tok: &str, unit: i64, rule: &str, day: &str) -> Value {
+    let r = post(
+        t,
+        tok,
+        "/api/v1/findings",
+        json!({"unit_id": unit, "rule": rule, "occurred_on": day, "note": "经查：群众来电反映，已核实"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    r.json()
+}
+
+async fn decide(
+    t: &TestApp,
+    tok: &str,
+    f: &Value,
+    state: &str,
+    reason: &str,
+) -> crate::helpers::Resp {
+    post(
+        t,
+        tok,
+        &format!("/api/v1/findings/{}/decision", f["id"]),
+        json!({"state": state, "reason": reason, "version": f["version"]}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_json_contract_post_setup_and_shared_ranks() {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let r = get(&t, &coord, "/api/v1/evaluation/2026Q4").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    // Numbers with two decimals, as written.
+    assert!(r.text.contains("\"post_setup\": 10.00"), "{}", r.text);
+    assert!(r.text.contains("\"appraisal\": null"), "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["quarter"], "2026Q4");
+    assert_eq!(v["scheme"], "xinghua-2019.1");
+    let codes: Vec<&str> = v["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["unit_code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        codes,
+        ["T-A", "T-B", "D-X"],
+        "the bureau is not evaluated; best first"
+    );
+    // Towns with their window: 10 + 10 + 30 + 10 + 10 (no appraisal yet) = 70; the department
+    // has no service-center window and no helper filed: post set-up 0.
+    assert_eq!(line(&v, "T-A")["total"], 70.0);
+    assert_eq!(line(&v, "T-A")["rank"], 1);
+    assert_eq!(line(&v, "T-B")["rank"], 1, "equal totals share a rank");
+    assert_eq!(line(&v, "D-X")["categories"]["post_setup"], 0.0);
+    assert_eq!(line(&v, "D-X")["rank"], 3);
+    let keys: Vec<&String> = line(&v, "D-X")["categories"]
+        .as_object()
+        .expect("categories")
+        .keys()
+        .collect();
+    assert_eq!(keys.len(), 6);
+    // CSV with a BOM; a unit's staff see only their line; an enterprise nothing; a bad quarter.
+    let csv = get(&t, &coord, "/api/v1/evaluation/2026Q4?format=csv").await;
+    assert!(csv.text.starts_with('\u{feff}'));
+    assert!(
+        csv.text
+            .contains("1,T-A,甲镇,10.00,10.00,30.00,10.00,—,10.00,70.00"),
+        "{}",
+        csv.text
+    );
+    let lead = t.token("lead.a").await;
+    assert_eq!(
+        result(&t, &lead, "2026Q4").await["units"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let ent = t.token("ent.a").await;
+    assert_eq!(
+        get(&t, &ent, "/api/v1/evaluation/2026Q4").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let bad = get(&t, &coord, "/api/v1/evaluation/2026Q5").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["errors"][0]["field"], "quarter");
+    let x = get(&t, &coord, "/api/v1/evaluation/2026Q4?format=xlsx").await;
+    assert_eq!(x.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn only_confirmed_findings_count_and_a_category_stops_at_zero() {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let ta = unit_id(&t, "T-A").await;
+    // Three refusals (−3 each): two confirmed, one dismissed with its reason.
+    let mut service = Vec::new();
+    for day in ["2026-10-09", "2026-10-20", "2026-11-02"] {
+        service.push(record(&t, &coord, ta, "refused_eligible", day).await);
+    }
+    assert_eq!(service[0]["state"], "proposed");
+    assert_eq!(service[0]["points"], "3.00");
+    assert_eq!(service[0]["quarter"], "2026Q4");
+    // Proposed findings do not count yet.
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["service"],
+        30.0
+    );
+    for f in &service[..2] {
+        assert_eq!(
+            decide(&t, &coord, f, "confirmed", "").await.status,
+            StatusCode::OK
+        );
+    }
+    let r = decide(&t, &coord, &service[2], "dismissed", "").await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a dismissal needs its reason"
+    );
+    let r = decide(
+        &t,
+        &coord,
+        &service[2],
+        "dismissed",
+        "企业撤回反映，经核实系误解",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        decide(&t, &coord, &r.json(), "dismissed", "x").await.status,
+        StatusCode::CONFLICT
+    );
+    // Paid service twice (−10 each): the category stops at zero.
+    for day in ["2026-10-15", "2026-11-10"] {
+        let f = record(&t, &coord, ta, "paid_service", day).await;
+        assert_eq!(
+            decide(&t, &coord, &f, "confirmed", "").await.status,
+            StatusCode::OK
+        );
+    }
+    let v = result(&t, &coord, "2026Q4").await;
+    let a = line(&v, "T-A");
+    assert_eq!(a["categories"]["service"], 24.0);
+    assert_eq!(a["categories"]["discipline"], 0.0, "扣完为止");
+    assert_eq!(a["total"], 10.0 + 10.0 + 24.0 + 0.0 + 10.0);
+    assert_eq!(a["rank"], 3);
+    // A finding of another quarter does not count in this one.
+    let f = record(&t, &coord, ta, "touting", "2026-09-30").await;
+    assert_eq!(f["quarter"], "2026Q3");
+    decide(&t, &coord, &f, "confirmed", "").await;
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q3").await, "T-A")["categories"]["discipline"],
+        7.0
+    );
+    // Rules: a detected rule cannot be recorded by hand, an unknown one is named; a future date.
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/findings",
+        json!({"unit_id": ta, "rule": "attendance", "occurred_on": "2026-11-02", "note": "x"}),
+    )
+    .await;
+    assert_eq!(r.json()["errors"][0]["code"], "detected_rule");
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/findings",
+        json!({"unit_id": ta, "rule": "sloth", "occurred_on": "2026-12-02", "note": "x"}),
+    )
+    .await;
+    let body = r.json();
+    let codes: Vec<&str> = body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["code"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(codes, ["unknown_rule", "future"]);
+    // Only coordinators record and decide; a unit reads its own findings, not another's.
+    let lead = t.token("lead.a").await;
+    assert_eq!(
+        decide(&t, &lead, &service[0], "dismissed", "x")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let own = get(&t, &lead, "/api/v1/findings?quarter=2026Q4")
+        .await
+        .json();
+    assert_eq!(own.as_array().map(Vec::len), Some(5));
+    let other = t.token("agent.b").await;
+    assert_eq!(
+        get(
+            &t,
+            &other,
+            &format!("/api/v1/findings/{}", service[0]["id"])
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(&t, &other, "/api/v1/findings")
+            .await
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
+
+const CONDITIONS: [&str; 6] = [
+    "integrity",
+    "dedication",
+    "responsibility",
+    "knowledge",
+    "service",
+    "computer",
+];
+
+#[tokio::test]
+async fn staffing_and_attendance_are_detected_once() {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let dx = unit_id(&t, "D-X").await;
+    let hid: i64 = {
+        use daiban_store::entity::user;
+        use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        user::Entity::find()
+            .filter(user::Column::Username.eq("helper.x"))
+            .one(&t.app.db.conn)
+            .await
+            .expect("db")
+            .expect("user")
+            .id
+    };
+    // The department's helper is a window head, but it has no service-center window.
+    let f = post(&t, &coord, "/api/v1/filings", json!({"kind": "selection", "unit_id": dx, "candidate_id": hid, "cadre": "window_head", "conditions": CONDITIONS})).await.json();
+    post(
+        &t,
+        &coord,
+        &format!("/api/v1/filings/{}/decision", f["id"]),
+        json!({"approve": true, "version": 1}),
+    )
+    .await;
+    daiban_app::monitor::run_once(&t.app)
+        .await
+        .expect("monitor");
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({})).await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text);
+    assert_eq!(
+        d.json()["staffing"],
+        3,
+        "D-X non-qualifying; T-A and T-B below their count"
+    );
+    let again = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert_eq!(again["staffing"], 0, "detection is idempotent");
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={dx}"),
+    )
+    .await
+    .json();
+    assert_eq!(list[0]["rule"], "non_qualifying_cadre");
+    assert_eq!(list[0]["source"], "detected");
+    assert_eq!(
+        decide(&t, &coord, &list[0], "confirmed", "").await.status,
+        StatusCode::OK
+    );
+    let v = result(&t, &coord, "2026Q4").await;
+    assert_eq!(line(&v, "D-X")["categories"]["staffing"], 5.0);
+    assert_eq!(
+        line(&v, "D-X")["categories"]["post_setup"],
+        10.0,
+        "a helper is named now"
+    );
+
+    // An activity on 1 December with one late arrival: one −2 finding for the town.
+    let ta = unit_id(&t, "T-A").await;
+    let at = chrono::FixedOffset::east_opt(8 * 3600)
+        .expect("tz")
+        .with_ymd_and_hms(2026, 12, 1, 9, 0, 0)
+        .single()
+        .expect("time");
+    let a = post(&t, &coord, "/api/v1/activities", json!({"kind": "training", "topic": "一次性告知制度培训", "scheduled_at": at, "place": "市民中心", "unit_ids": [ta]})).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let a = a.json();
+    t.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 12, 1, 6, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let coord = t.token("coord").await;
+    let rows: Vec<Value> = a["invitees"]
+        .as_array()
+        .expect("invitees")
+        .iter()
+        .map(|i| {
+            let late = i["name"] == "测试agent.a";
+            json!({"invitee_id": i["id"], "attendance": if late { "late" } else { "present" }})
+        })
+        .collect();
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/activities/{}/attendance", a["id"]),
+        json!({"version": a["version"], "attendance": rows}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert_eq!(d["attendance"], 1);
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={ta}&category=discipline"),
+    )
+    .await
+    .json();
+    assert_eq!(list[0]["rule"], "attendance");
+    assert_eq!(list[0]["points"], "2.00");
+    assert!(
+        list[0]["evidence_label"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("测试agent.a")
+    );
+}
+
+#[tokio::test]
+async fn an_overdue_submission_is_detected_against_the_town_and_a_late_review_against_the_department()
+ {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let agent = t.token("agent.a").await;
+    let id = ids[0];
+    let act = |body: Value| {
+        let t = &t;
+        let agent = agent.clone();
+        async move { post(t, &agent, &format!("/api/v1/cases/{id}/actions"), body).await }
+    };
+    act(json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]})).await;
+    let r = act(json!({"action": "materials_complete", "version": 2})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The agent does not submit within 1 working day: the submission step goes red.
+    t.clock.advance(chrono::Duration::days(6));
+    daiban_app::monitor::run_once(&t.app)
+        .await
+        .expect("monitor");
+    let coord = t.token("coord").await;
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert_eq!(d["overdue_steps"], 1, "{d}");
+    let ta = unit_id(&t, "T-A").await;
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={ta}&category=service"),
+    )
+    .await
+    .json();
+    assert_eq!(list[0]["rule"], "coordination_delay");
+    assert_eq!(list[0]["evidence_kind"], "deadline_alert");
+    assert!(list[0]["project_id"].is_i64());
+    assert!(
+        list[0]["evidence_label"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("代办报送超时")
+    );
+}
