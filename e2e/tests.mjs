@@ -272,7 +272,8 @@ await check('the bureau schedules a training, records attendance and a return vi
   await page.goto(`${BASE}/visit-plan`);
   await page.screenshot({ path: 'artifacts/desktop-visit-plan.png', fullPage: true });
   await page.locator('a[href^="/return-visits/new?enterprise_id="]').first().click();
-  await page.locator('input[name=project]').first().check();
+  // Every project of the enterprise, so each person offered for appraisal served one of them.
+  for (const p of await page.locator('input[name=project]').all()) await p.check();
   await page.getByLabel('回访方式').selectOption('phone');
   await page.getByLabel('企业意见和建议').fill('E2E 电话回访：企业对代办服务满意。');
   const rating = page.locator('select[name^=rating_]').first();

@@ -710,3 +710,355 @@ pub async fn for_actor(
     }
     Ok(r)
 }
+
+/// A published quarter: the snapshot as it was published.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Publication {
+    /// `2026Q3`.
+    pub quarter: String,
+    /// 1 for the first publication; each correction adds one.
+    pub revision: i32,
+    /// The scheme's version.
+    pub scheme: String,
+    /// The result.
+    pub result: QuarterSnapshot,
+    /// Why this revision (required for a correction).
+    pub reason: String,
+    /// Who published.
+    pub published_by: String,
+    /// When.
+    pub published_at: DateTime<Utc>,
+}
+
+/// The frozen content of a publication.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct QuarterSnapshot {
+    /// Each unit's line, best first.
+    pub units: Vec<SnapshotLine>,
+    /// The confirmed findings counted.
+    pub findings: Vec<SnapshotFinding>,
+}
+
+/// A unit's line in a publication (points in hundredths).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SnapshotLine {
+    /// Unit id.
+    pub unit_id: i64,
+    /// Unit code.
+    pub unit_code: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// Per category code, hundredths (`None`: no appraisal, decided otherwise).
+    #[schema(value_type = Object)]
+    pub categories: BTreeMap<String, Option<Cents>>,
+    /// Total, hundredths.
+    pub total: Cents,
+    /// Rank.
+    pub rank: u32,
+}
+
+/// A finding in a publication.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct SnapshotFinding {
+    /// Finding id.
+    pub id: i64,
+    /// Unit id.
+    pub unit_id: i64,
+    /// Category code.
+    pub category: String,
+    /// Rule code.
+    pub rule: String,
+    /// Hundredths deducted.
+    pub points: Cents,
+    /// When.
+    pub occurred_on: NaiveDate,
+    /// The evidence in words.
+    pub evidence_label: String,
+}
+
+fn conflict(code: &'static str, zh: String, en: String) -> AppError {
+    AppError::Conflict {
+        code,
+        message: crate::error::Msg::new(zh, en),
+    }
+}
+
+/// Publishes a quarter (bureau coordinator): an immutable snapshot of the result, the findings
+/// counted and the scheme version. The quarter must be over, every finding decided and every
+/// unit's appraisal resolved. Publishing again is a correction: a new revision with its reason;
+/// the earlier ones stay visible.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for other roles; [`AppError::Conflict`] (`quarter_open`,
+/// `findings_pending`, `appraisal_unresolved`); [`AppError::Invalid`] without a correction's
+/// reason.
+pub async fn publish(
+    app: &crate::App,
+    actor: &crate::Actor,
+    quarter: Quarter,
+    reason: &str,
+    meta: &crate::Meta,
+) -> AppResult<Publication> {
+    use daiban_store::entity::{evaluation_publication as pubs, finding};
+    use sea_orm::{ActiveValue::Set, PaginatorTrait};
+    if actor.role != daiban_domain::role::Role::Coordinator {
+        return Err(crate::error::forbidden());
+    }
+    let now = app.now();
+    if quarter.last_day() >= china_day(now) {
+        return Err(conflict(
+            "quarter_open",
+            format!("{quarter} 尚未结束，结束后才能通报"),
+            format!("{quarter} is not over yet"),
+        ));
+    }
+    let w = app.begin_write().await?;
+    let pending = finding::Entity::find()
+        .filter(finding::Column::Quarter.eq(quarter.to_string()))
+        .filter(finding::Column::State.eq("proposed"))
+        .count(&w.txn)
+        .await?;
+    if pending > 0 {
+        return Err(conflict(
+            "findings_pending",
+            format!("{quarter} 还有 {pending} 项扣分待确认或排除"),
+            format!("{pending} findings of {quarter} are still to be confirmed or dismissed"),
+        ));
+    }
+    let unresolved = unresolved_appraisals(&w.txn, &app.scheme, quarter).await?;
+    if !unresolved.is_empty() {
+        let names = crate::units::names(&w.txn).await?;
+        let list: Vec<String> = unresolved
+            .iter()
+            .filter_map(|u| names.get(u).cloned())
+            .collect();
+        return Err(conflict(
+            "appraisal_unresolved",
+            format!(
+                "以下单位无民主评议结果，须补充测评或作出认定：{}",
+                list.join("、")
+            ),
+            format!(
+                "these units have no democratic appraisal; add answers or record a decision: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    let last = pubs::Entity::find()
+        .filter(pubs::Column::Quarter.eq(quarter.to_string()))
+        .order_by_desc(pubs::Column::Revision)
+        .one(&w.txn)
+        .await?;
+    let revision = last.as_ref().map_or(1, |p| p.revision + 1);
+    let reason = reason.trim();
+    if revision > 1 && reason.is_empty() {
+        return Err(AppError::Invalid(vec![crate::error::FieldError::new(
+            "reason",
+            "required",
+            "更正已通报的季度须说明理由",
+            "a correction of a published quarter needs its reason",
+        )]));
+    }
+    let a = appraisals(&w.txn, &app.scheme, quarter).await?;
+    let r = compute(&w.txn, &app.scheme, quarter, &a).await?;
+    let findings = finding::Entity::find()
+        .filter(finding::Column::Quarter.eq(quarter.to_string()))
+        .filter(finding::Column::State.eq("confirmed"))
+        .order_by_asc(finding::Column::Id)
+        .all(&w.txn)
+        .await?
+        .into_iter()
+        .map(|f| SnapshotFinding {
+            id: f.id,
+            unit_id: f.unit_id,
+            category: f.category,
+            rule: f.rule,
+            points: f.points,
+            occurred_on: f.occurred_on,
+            evidence_label: f.evidence_label,
+        })
+        .collect();
+    let snapshot = QuarterSnapshot {
+        units: r
+            .units
+            .iter()
+            .map(|u| SnapshotLine {
+                unit_id: u.unit_id,
+                unit_code: u.unit_code.clone(),
+                unit_name: u.unit_name.clone(),
+                categories: u
+                    .categories
+                    .iter()
+                    .map(|(c, v)| (c.code().to_owned(), *v))
+                    .collect(),
+                total: u.total,
+                rank: u.rank,
+            })
+            .collect(),
+        findings,
+    };
+    let text = serde_json::to_string(&snapshot).map_err(|e| AppError::Unexpected(e.into()))?;
+    pubs::Entity::insert(pubs::ActiveModel {
+        quarter: Set(quarter.to_string()),
+        revision: Set(revision),
+        scheme_version: Set(app.scheme.version.clone()),
+        result: Set(text),
+        reason: Set(reason.to_owned()),
+        published_by: Set(actor.user_id),
+        published_at: Set(now),
+        ..Default::default()
+    })
+    .exec_without_returning(&w.txn)
+    .await?;
+    crate::audit::append(
+        &w.txn,
+        now,
+        &actor.into(),
+        meta,
+        crate::audit::Change {
+            action: "evaluation.publish",
+            object_type: "quarter",
+            object_id: quarter.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"revision": revision, "reason": reason, "scheme": app.scheme.version})),
+        },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(Publication {
+        quarter: quarter.to_string(),
+        revision,
+        scheme: app.scheme.version.clone(),
+        result: snapshot,
+        reason: reason.to_owned(),
+        published_by: actor.name.clone(),
+        published_at: now,
+    })
+}
+
+/// The evaluated units without an appraisal or a recorded decision for `quarter`.
+///
+/// # Errors
+/// Database failure.
+pub async fn unresolved_appraisals<C: ConnectionTrait>(
+    db: &C,
+    scheme: &Scheme,
+    quarter: Quarter,
+) -> AppResult<Vec<i64>> {
+    let a = appraisals(db, scheme, quarter).await?;
+    Ok(unit::Entity::find()
+        .filter(unit::Column::Active.eq(true))
+        .order_by_asc(unit::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| evaluated(&u.kind) && a.get(&u.id).copied().flatten().is_none())
+        .map(|u| u.id)
+        .collect())
+}
+
+/// Every publication of `quarter`, the latest first (public: no login needed).
+///
+/// # Errors
+/// Database failure; a stored snapshot that does not parse.
+pub async fn publications<C: ConnectionTrait>(
+    db: &C,
+    quarter: Quarter,
+) -> AppResult<Vec<Publication>> {
+    use daiban_store::entity::evaluation_publication as pubs;
+    let mut out = Vec::new();
+    for p in pubs::Entity::find()
+        .filter(pubs::Column::Quarter.eq(quarter.to_string()))
+        .order_by_desc(pubs::Column::Revision)
+        .all(db)
+        .await?
+    {
+        out.push(Publication {
+            quarter: p.quarter,
+            revision: p.revision,
+            scheme: p.scheme_version,
+            result: serde_json::from_str(&p.result).map_err(|e| AppError::Unexpected(e.into()))?,
+            reason: p.reason,
+            published_by: crate::users::user_name(db, Some(p.published_by)).await?,
+            published_at: p.published_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The quarters published so far, latest first.
+///
+/// # Errors
+/// Database failure.
+pub async fn published_quarters<C: ConnectionTrait>(db: &C) -> AppResult<Vec<Quarter>> {
+    use daiban_store::entity::evaluation_publication as pubs;
+    let mut qs: Vec<Quarter> = pubs::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.quarter.parse().ok())
+        .collect();
+    qs.sort_unstable();
+    qs.dedup();
+    qs.reverse();
+    Ok(qs)
+}
+
+/// One unit's line of the year-end ranking.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct YearLine {
+    /// Unit code.
+    pub unit_code: String,
+    /// Unit name.
+    pub unit_name: String,
+    /// The published total of each quarter (hundredths), `None` where not published.
+    pub quarters: [Option<Cents>; 4],
+    /// The mean of the published quarters, hundredths rounded half up.
+    pub mean: Cents,
+    /// Rank by the exact mean.
+    pub rank: u32,
+}
+
+/// The year-end composite ranking (年底综合排名): the mean of the four quarterly totals as
+/// published (the latest revision of each); with fewer than four published, the mean of those
+/// there are. Ranks compare the exact means; equal means share a rank.
+///
+/// # Errors
+/// Database failure.
+pub async fn year_ranking<C: ConnectionTrait>(db: &C, year: i32) -> AppResult<Vec<YearLine>> {
+    let mut lines: BTreeMap<String, YearLine> = BTreeMap::new();
+    for (i, q) in Quarter::of_year(year).into_iter().enumerate() {
+        if let Some(p) = publications(db, q).await?.into_iter().next() {
+            for u in p.result.units {
+                let e = lines
+                    .entry(u.unit_code.clone())
+                    .or_insert_with(|| YearLine {
+                        unit_code: u.unit_code.clone(),
+                        unit_name: u.unit_name.clone(),
+                        quarters: [None; 4],
+                        mean: 0,
+                        rank: 0,
+                    });
+                e.quarters[i] = Some(u.total);
+            }
+        }
+    }
+    let mut out: Vec<YearLine> = lines.into_values().collect();
+    // Compare sum/n exactly: scale every sum to a common denominator of 12 (1–4 quarters).
+    let scaled: Vec<Cents> = out
+        .iter()
+        .map(|l| {
+            let got: Vec<Cents> = l.quarters.iter().filter_map(|q| *q).collect();
+            let n = Ord::max(i64::try_from(got.len()).unwrap_or(1), 1);
+            got.iter().sum::<Cents>() * (12 / n)
+        })
+        .collect();
+    for (l, s) in out.iter_mut().zip(&scaled) {
+        l.mean = daiban_domain::evaluation::div_round_half_up(*s, 12);
+    }
+    for (l, r) in out.iter_mut().zip(ranks(&scaled)) {
+        l.rank = r;
+    }
+    out.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.unit_code.cmp(&b.unit_code)));
+    Ok(out)
+}

@@ -45,6 +45,8 @@ pub struct MonitorReport {
     pub action_alerts: u64,
     /// Staffing evidence episodes opened or closed now.
     pub staffing_changes: usize,
+    /// Evaluation findings detected now (proposed for the bureau's review).
+    pub findings_detected: u64,
 }
 
 const WATCHED: [&str; 4] = ["ready", "submitted", "in_review", "suspended"];
@@ -149,6 +151,16 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
         crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
     report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
     report.staffing_changes = crate::personnel::review_staffing(&w.txn, now, None).await?;
+    // Findings are detected as the evidence appears: this quarter's, and the last one's (alerts
+    // raised after a quarter ends still belong to it).
+    let quarter = daiban_domain::evaluation::Quarter::of(now.with_timezone(&CHINA).date_naive());
+    let last =
+        daiban_domain::evaluation::Quarter::of(quarter.first_day() - chrono::Duration::days(1));
+    for q in [last, quarter] {
+        report.findings_detected += crate::evaluation::detect(&w.txn, now, &app.scheme, q)
+            .await?
+            .total();
+    }
     w.commit().await?;
     Ok(report)
 }

@@ -156,3 +156,46 @@ pub async fn quarter_result(
     .await;
     r.map_err(|e| user.err(e))
 }
+
+/// A publication's reason.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PublishInput {
+    /// Required for a correction (a quarter published before).
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Publish the quarter: an immutable snapshot; publishing again is a correction with a reason.
+#[utoipa::path(post, path = "/api/v1/evaluation/{quarter}/publications", tag = "evaluation", security(("bearer" = [])), params(("quarter" = String, Path, example = "2026Q3")), request_body = PublishInput,
+    responses((status = 201, body = evaluation::Publication), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn publish(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(quarter): Path<String>,
+    ApiJson(input): ApiJson<PublishInput>,
+) -> ApiResult<(StatusCode, Json<evaluation::Publication>)> {
+    let r = async {
+        let q = findings::parse_quarter(&quarter)?;
+        evaluation::publish(&s.app, &user.actor, q, &input.reason, &user.ctx.meta).await
+    }
+    .await;
+    r.map(|p| (StatusCode::CREATED, Json(p)))
+        .map_err(|e| user.err(e))
+}
+
+/// Every publication of the quarter, the latest first (the same is public at
+/// `/public/evaluation/{quarter}`).
+#[utoipa::path(get, path = "/api/v1/evaluation/{quarter}/publications", tag = "evaluation", security(("bearer" = [])), params(("quarter" = String, Path, example = "2026Q3")),
+    responses((status = 200, body = Vec<evaluation::Publication>), (status = 422, body = Problem)))]
+pub async fn publications(
+    State(s): State<AppState>,
+    user: ApiUser,
+    Path(quarter): Path<String>,
+) -> ApiResult<Json<Vec<evaluation::Publication>>> {
+    let r = async {
+        let q = findings::parse_quarter(&quarter)?;
+        evaluation::publications(&s.app.db.conn, q).await
+    }
+    .await;
+    r.map(Json).map_err(|e| user.err(e))
+}

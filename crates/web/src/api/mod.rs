@@ -132,6 +132,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation::decide_finding))
         .routes(routes!(evaluation::detect))
         .routes(routes!(evaluation::quarter_result))
+        .routes(routes!(evaluation::publications, evaluation::publish))
         .routes(routes!(personnel::register))
         .routes(routes!(personnel::unit_history))
         .routes(routes!(personnel::list_filings, personnel::propose))

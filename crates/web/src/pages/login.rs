@@ -45,7 +45,7 @@ impl LoginTpl {
 }
 
 /// The page language before login: the `lang` cookie, else Chinese.
-pub struct PreLang(&'static str);
+pub struct PreLang(pub &'static str);
 
 impl FromRequestParts<AppState> for PreLang {
     type Rejection = std::convert::Infallible;

@@ -9,6 +9,7 @@ mod calendar;
 mod cases;
 mod catalog;
 mod directory;
+mod evaluation;
 mod home;
 mod inbox;
 mod labels;
@@ -126,6 +127,12 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     }
     if matches!(actor.role, Role::Agent | Role::Helper | Role::UnitLeader) {
         items.push(("/my-record", "visits.my_record_nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Coordinator | Role::CityLeader | Role::UnitLeader | Role::Agent | Role::Helper
+    ) {
+        items.push(("/evaluation", "evaluation.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -364,6 +371,22 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/enterprises/{id}", get(directory::enterprise))
         .route("/staff", get(directory::staff))
+        .route("/evaluation", get(evaluation::overview))
+        .route("/evaluation/year/{year}", get(evaluation::year))
+        .route("/evaluation/{quarter}/detect", post(evaluation::detect))
+        .route("/evaluation/{quarter}/publish", post(evaluation::publish))
+        .route(
+            "/evaluation/{quarter}/export/{ext}",
+            get(evaluation::export),
+        )
+        .route(
+            "/evaluation/{quarter}/units/{id}",
+            get(evaluation::scorecard),
+        )
+        .route("/findings", get(evaluation::list).post(evaluation::record))
+        .route("/findings/{id}", post(evaluation::decide))
+        .route("/public/evaluation", get(evaluation::public))
+        .route("/public/evaluation/{quarter}", get(evaluation::public))
         .route("/personnel", get(personnel::register))
         .route("/personnel/units/{id}", get(personnel::unit))
         .route("/personnel/units/{id}/print", get(personnel::print))

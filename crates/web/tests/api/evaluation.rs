@@ -290,16 +290,14 @@ async fn staffing_and_attendance_are_detected_once() {
         json!({"approve": true, "version": 1}),
     )
     .await;
-    daiban_app::monitor::run_once(&t.app)
-        .await
-        .expect("monitor");
     let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({})).await;
     assert_eq!(d.status, StatusCode::OK, "{}", d.text);
-    assert_eq!(
-        d.json()["staffing"],
-        3,
-        "D-X non-qualifying; T-A and T-B below their count"
-    );
+    assert_eq!(d.json()["staffing"], 1, "D-X non-qualifying");
+    // The monitor records the towns' below-count episodes and detects them as it goes.
+    let m = daiban_app::monitor::run_once(&t.app)
+        .await
+        .expect("monitor");
+    assert_eq!(m.findings_detected, 2, "T-A and T-B below their count");
     let again = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
         .await
         .json();
@@ -397,14 +395,18 @@ async fn an_overdue_submission_is_detected_against_the_town_and_a_late_review_ag
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The agent does not submit within 1 working day: the submission step goes red.
     t.clock.advance(chrono::Duration::days(6));
-    daiban_app::monitor::run_once(&t.app)
+    let m = daiban_app::monitor::run_once(&t.app)
         .await
         .expect("monitor");
+    assert!(
+        m.findings_detected >= 1,
+        "the monitor detects as it raises: {m:?}"
+    );
     let coord = t.token("coord").await;
     let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
         .await
         .json();
-    assert_eq!(d["overdue_steps"], 1, "{d}");
+    assert_eq!(d["overdue_steps"], 0, "already detected: {d}");
     let ta = unit_id(&t, "T-A").await;
     let list = get(
         &t,
@@ -422,4 +424,90 @@ async fn an_overdue_submission_is_detected_against_the_town_and_a_late_review_ag
             .unwrap_or_default()
             .contains("代办报送超时")
     );
+}
+
+#[tokio::test]
+async fn the_evaluation_pages_for_each_role_and_the_public_notice() {
+    use crate::helpers::csrf_of;
+    use crate::problem_pages::form;
+    let t = TestApp::new().await;
+    let ta = unit_id(&t, "T-A").await;
+    let coord = t.page_login("coord").await;
+    let r = t.page("/evaluation?quarter=2026Q4", &coord).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("甲镇") && r.text.contains("从业务数据发现扣分项"));
+    // Record a finding through the form, confirm it, and see it on the scorecard.
+    let r = t.page("/findings?quarter=2026Q4", &coord).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let body = form(&[
+        ("_csrf", csrf_of(&r.text)),
+        ("unit_id", ta.to_string()),
+        ("rule", "poor_explanation".into()),
+        ("occurred_on", "2026-11-03".into()),
+        ("note", "对不予受理事项未作解释，企业来电不满".into()),
+    ]);
+    let r = t.post_form("/findings", &coord, &body).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .page("/findings?quarter=2026Q4&state=proposed", &coord)
+        .await;
+    assert!(r.text.contains("对不予受理事项未作解释"));
+    let id: String = r
+        .text
+        .split("action=\"/findings/")
+        .nth(1)
+        .expect("form")
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let body = form(&[
+        ("_csrf", csrf_of(&r.text)),
+        ("version", "1".into()),
+        ("state", "confirmed".into()),
+        ("reason", String::new()),
+        ("quarter", "2026Q4".into()),
+    ]);
+    let r = t.post_form(&format!("/findings/{id}"), &coord, &body).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t
+        .page(&format!("/evaluation/2026Q4/units/{ta}"), &coord)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("27.00") && r.text.contains("−3.00"),
+        "{}",
+        r.text
+    );
+    // A unit's leader sees their scorecard; another unit's is not theirs; an enterprise none.
+    let lead = t.page_login("lead.a").await;
+    assert_eq!(
+        t.page(&format!("/evaluation/2026Q4/units/{ta}"), &lead)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let tb = unit_id(&t, "T-B").await;
+    assert_eq!(
+        t.page(&format!("/evaluation/2026Q4/units/{tb}"), &lead)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let ent = t.page_login("ent.a").await;
+    assert_eq!(
+        t.page("/evaluation", &ent).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let csv = t.page("/evaluation/2026Q4/export/csv", &coord).await;
+    assert!(csv.text.starts_with('\u{feff}'));
+    // The public notice needs no login.
+    let r = t
+        .send(
+            axum::http::Request::get("/public/evaluation")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("尚未通报"));
 }

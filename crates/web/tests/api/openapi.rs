@@ -94,6 +94,10 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/findings/{id}/decision", vec!["post"]),
         ("/api/v1/evaluation/{quarter}/detection", vec!["post"]),
         ("/api/v1/evaluation/{quarter}", vec!["get"]),
+        (
+            "/api/v1/evaluation/{quarter}/publications",
+            vec!["get", "post"],
+        ),
         ("/api/v1/personnel/units/{id}", vec!["get"]),
         ("/api/v1/personnel/evidence", vec!["get"]),
         ("/api/v1/filings", vec!["get", "post"]),
