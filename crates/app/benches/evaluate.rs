@@ -26,13 +26,17 @@ fn evaluate(c: &mut Criterion) {
     let app = rt.block_on(async {
         let url = format!("sqlite://{}", dir.path().join("bench.db").display());
         let db = daiban_store::connect(&url, 4).await.expect("connect");
-        daiban_store::migration::migrate(&db).await.expect("migrate");
+        daiban_store::migration::migrate(&db)
+            .await
+            .expect("migrate");
         let now = chrono::Utc
             .with_ymd_and_hms(2026, 11, 27, 2, 0, 0)
             .single()
             .expect("time");
         let app = App::new(db, Arc::new(FixedClock::new(now)), AuthPolicy::default());
-        daiban_app::demo::load_with(&app, projects).await.expect("demo");
+        daiban_app::demo::load_with(&app, projects)
+            .await
+            .expect("demo");
         app.db
             .conn
             .execute_unprepared("UPDATE findings SET state = 'confirmed' WHERE quarter = '2026Q3'")
@@ -41,14 +45,19 @@ fn evaluate(c: &mut Criterion) {
         app
     });
     let q = Quarter::new(2026, 3).expect("quarter");
-    let r = rt.block_on(daiban_app::evaluation::of_quarter(&app, q)).expect("evaluate");
+    let r = rt
+        .block_on(daiban_app::evaluation::of_quarter(&app, q))
+        .expect("evaluate");
     println!(
         "2026Q3: {} units; lowest total {}",
         r.units.len(),
         r.units.last().map_or(0, |u| u.total)
     );
     c.bench_function("evaluate one quarter, every unit of the demo city", |b| {
-        b.iter(|| rt.block_on(daiban_app::evaluation::of_quarter(&app, q)).expect("evaluate"));
+        b.iter(|| {
+            rt.block_on(daiban_app::evaluation::of_quarter(&app, q))
+                .expect("evaluate")
+        });
     });
 }
 

@@ -511,3 +511,70 @@ async fn the_evaluation_pages_for_each_role_and_the_public_notice() {
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.text.contains("尚未通报"));
 }
+
+#[tokio::test]
+async fn a_notice_breach_and_a_lost_material_are_detected_against_the_agents_town() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let act = |body: Value| {
+        let t = &t;
+        let agent = agent.clone();
+        async move { post(t, &agent, &format!("/api/v1/cases/{id}/actions"), body).await }
+    };
+    act(json!({"action": "accept", "version": 1, "materials": ["M01"]})).await;
+    act(json!({"action": "notice_missing", "version": 2, "demands": [{"code": "M02"}]})).await;
+    let r = act(json!({"action": "notice_missing", "version": 3, "demands": [{"code": "M02"}, {"code": "M03", "problem": "wrong"}]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mats = get(&t, &agent, &format!("/api/v1/cases/{id}/materials"))
+        .await
+        .json();
+    let held = mats
+        .as_array()
+        .expect("materials")
+        .iter()
+        .find(|m| m["state"] == "held")
+        .expect("a held material")
+        .clone();
+    let r = post(
+        &t,
+        &agent,
+        &format!("/api/v1/cases/{id}/materials/{}/moves", held["id"]),
+        json!({"event": "report_lost", "version": held["version"], "note": "窗口整理时遗失"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let coord = t.token("coord").await;
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert_eq!(d["notice_breaches"], 1, "{d}");
+    assert_eq!(d["lost_materials"], 1, "{d}");
+    let ta = unit_id(&t, "T-A").await;
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={ta}"),
+    )
+    .await
+    .json();
+    let rules: Vec<&str> = list
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        rules.contains(&"no_first_contact_or_notice") && rules.contains(&"materials_lost"),
+        "{rules:?}"
+    );
+    // Confirmed, two −3 in service.
+    for f in list.as_array().expect("findings") {
+        decide(&t, &coord, f, "confirmed", "").await;
+    }
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["service"],
+        24.0
+    );
+}
