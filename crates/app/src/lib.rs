@@ -31,6 +31,7 @@ pub mod problems;
 pub mod projects;
 pub mod ratings;
 pub mod scope;
+pub mod surveys;
 pub mod timeline;
 pub mod units;
 pub mod uploads;

@@ -11,6 +11,7 @@ mod coordination;
 mod directory;
 mod outreach;
 mod personnel;
+mod surveys;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, ProblemField};
@@ -45,6 +46,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
         (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
         (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
+        (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -145,6 +147,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outreach::raise_visit_problem))
         .routes(routes!(outreach::visit_plan))
         .routes(routes!(outreach::staff_record))
+        .routes(routes!(surveys::list, surveys::open))
+        .routes(routes!(surveys::get))
+        .routes(routes!(surveys::close))
+        .routes(routes!(surveys::reopen))
+        .routes(routes!(surveys::respondents, surveys::add_respondents))
+        .routes(routes!(surveys::results))
+        .routes(routes!(surveys::decide))
+        .routes(routes!(surveys::response, surveys::answer))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(
