@@ -19,6 +19,7 @@ mod personnel;
 mod problems;
 mod projects;
 mod ratings;
+mod surveys;
 
 use crate::AppState;
 use crate::extract::PageUser;
@@ -126,6 +127,12 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     }
     if matches!(actor.role, Role::Agent | Role::Helper | Role::UnitLeader) {
         items.push(("/my-record", "visits.my_record_nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Coordinator | Role::CityLeader | Role::Agent | Role::Helper | Role::UnitLeader
+    ) {
+        items.push(("/surveys", "survey.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -437,6 +444,16 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog", get(catalog::list))
         .route("/catalog/load", post(catalog::load_default))
         .route("/catalog/{code}", get(catalog::item).post(catalog::revise))
+        .route("/surveys", get(surveys::list).post(surveys::open))
+        .route("/surveys/{id}", get(surveys::show))
+        .route("/surveys/{id}/close", post(surveys::close))
+        .route("/surveys/{id}/reopen", post(surveys::reopen))
+        .route("/surveys/{id}/respondents", post(surveys::add))
+        .route("/surveys/{id}/decisions", post(surveys::decide))
+        .route(
+            "/survey/{token}",
+            get(surveys::answer_form).post(surveys::answer_submit),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/{id}/read", post(inbox::mark_read))
 }

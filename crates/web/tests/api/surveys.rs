@@ -673,3 +673,215 @@ async fn tokens_roles_and_opening_rules() {
         .collect();
     assert_eq!(names, ["测试agent.a"]);
 }
+
+fn link_tokens(html: &str) -> Vec<String> {
+    html.match_indices("/survey/")
+        .filter_map(|(i, m)| {
+            let rest = &html[i + m.len()..];
+            let tok: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            (tok.len() == 64).then_some(tok)
+        })
+        .collect()
+}
+
+async fn post_public(t: &TestApp, path: &str, body: &str, origin: Option<&str>) -> Resp {
+    let mut b = Request::post(path).header(
+        axum::http::header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded",
+    );
+    b = b.header(axum::http::header::HOST, "daiban.local");
+    if let Some(o) = origin {
+        b = b.header(axum::http::header::ORIGIN, o);
+    }
+    t.send(b.body(Body::from(body.to_owned())).expect("req"))
+        .await
+}
+
+#[tokio::test]
+#[expect(clippy::too_many_lines, reason = "the pages of one survey, end to end")]
+async fn the_pages_from_opening_to_the_public_answer_form() {
+    let t = TestApp::new().await;
+    let coord = t.page_login("coord").await;
+    let list = t.page("/surveys", &coord).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("发起本季度评议"), "{}", list.text);
+    assert!(list.text.contains("href=\"/surveys\""), "nav entry");
+    let csrf = crate::helpers::csrf_of(&list.text);
+    let r = t
+        .post_form(
+            "/surveys",
+            &coord,
+            &format!("_csrf={csrf}&quarter=2026Q4&title=%E6%B5%8B%E8%AF%84&opens_on=2026-11-27&closes_on=2026-12-09"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let loc = r.headers["location"].to_str().expect("location").to_owned();
+    let path = loc.split('?').next().expect("path").to_owned();
+    // A refused post comes back with its message.
+    let r = t
+        .post_form(
+            "/surveys",
+            &coord,
+            &format!(
+                "_csrf={csrf}&quarter=2026Q4&title=x&opens_on=2026-11-27&closes_on=2026-12-09"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.text.contains("已有民主评议"), "{}", r.text);
+
+    let show = t.page(&loc, &coord).await;
+    assert_eq!(show.status, StatusCode::OK);
+    assert!(show.text.contains("评议已发起"));
+    assert!(
+        show.text.contains("无评议"),
+        "no answers yet: every unit without appraisal"
+    );
+    // One person without an account: the link is shown once, on a printable page.
+    let r = t
+        .post_form(
+            &format!("{path}/respondents"),
+            &coord,
+            &format!("_csrf={csrf}&group=&unit_id=&person_name=%E7%8E%8B%E8%8A%B3&person_group=service_center&person_phone="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("只显示这一次"));
+    let tokens = link_tokens(&r.text);
+    assert_eq!(tokens.len(), 1, "{}", r.text);
+    let tok = &tokens[0];
+    let again = t.page(&path, &coord).await;
+    assert!(link_tokens(&again.text).is_empty(), "never shown again");
+    assert!(again.text.contains("王芳"));
+    // Nothing chosen: a message in the form.
+    let r = t
+        .post_form(
+            &format!("{path}/respondents"),
+            &coord,
+            &format!("_csrf={csrf}&group=&unit_id=&person_name=&person_group=service_center&person_phone="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("没有可添加的评议对象"));
+
+    // The public page: no login, one fieldset per unit, nothing pre-selected.
+    let form = t
+        .send(
+            Request::get(format!("/survey/{tok}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+    assert_eq!(form.text.matches("<fieldset").count(), 3);
+    assert_eq!(form.text.matches("<legend>").count(), 3);
+    assert_eq!(form.text.matches("type=\"radio\"").count(), 12);
+    assert!(!form.text.contains(" checked"));
+    assert!(form.text.contains("不了解"));
+    assert_eq!(form.headers["cache-control"], "no-store");
+    let (ta, tb, dx) = (
+        unit_id(&t, "T-A").await,
+        unit_id(&t, "T-B").await,
+        unit_id(&t, "D-X").await,
+    );
+    // Another site's page cannot post for the respondent.
+    let body = format!("u{ta}=excellent&u{tb}=unknown&u{dx}=satisfied");
+    let r = post_public(
+        &t,
+        &format!("/survey/{tok}"),
+        &body,
+        Some("https://evil.example"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.count("survey_answers").await, 0);
+    // A unit left out: the form comes back with the message at that unit, the rest kept.
+    let r = post_public(
+        &t,
+        &format!("/survey/{tok}"),
+        &format!("u{ta}=excellent&u{dx}=satisfied"),
+        Some("http://daiban.local"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains(&format!("id=\"e-{tb}\"")), "{}", r.text);
+    assert_eq!(r.text.matches(" checked").count(), 2);
+    let r = post_public(
+        &t,
+        &format!("/survey/{tok}"),
+        &body,
+        Some("http://daiban.local"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let saved = t
+        .send(
+            Request::get(format!("/survey/{tok}?saved=1"))
+                .header(axum::http::header::COOKIE, "lang=en")
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert!(saved.text.contains("Your answers are saved"));
+    assert_eq!(saved.text.matches(" checked").count(), 3);
+
+    // Results: T-A 30.00, D-X 24.00, T-B without appraisal (highlighted), decided after closing.
+    let show = t.page(&path, &coord).await;
+    assert!(show.text.contains("30.00") && show.text.contains("24.00"));
+    assert!(show.text.contains("class=\"warn\""));
+    let v: i64 = 1;
+    let r = t
+        .post_form(
+            &format!("{path}/close"),
+            &coord,
+            &format!("_csrf={csrf}&version={v}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let show = t.page(&path, &coord).await;
+    assert!(
+        show.text.contains(&format!("id=\"points-{tb}\"")),
+        "decision form for T-B"
+    );
+    let r = t
+        .post_form(
+            &format!("{path}/decisions"),
+            &coord,
+            &format!("_csrf={csrf}&unit_id={tb}&points=abc&reason="),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("分数应为"));
+    let r = t
+        .post_form(
+            &format!("{path}/decisions"),
+            &coord,
+            &format!("_csrf={csrf}&unit_id={tb}&points=25.5&reason=%E5%8F%82%E7%85%A7%E4%B8%8A%E5%AD%A3%E5%BA%A6"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let show = t.page(&path, &coord).await;
+    assert!(show.text.contains("25.50") && show.text.contains("参照上季度"));
+    // The closed form: no radio can be changed, the post is refused.
+    let form = t
+        .send(
+            Request::get(format!("/survey/{tok}"))
+                .body(Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert!(form.text.contains("本次评议已结束"));
+    assert!(!form.text.contains("提交评议"));
+    let r = post_public(&t, &format!("/survey/{tok}"), &body, None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // The unit's staff: their own unit's result, nothing of the respondents.
+    let agent = t.page_login("agent.a").await;
+    let page = t.page(&path, &agent).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("甲镇") && page.text.contains("30.00"));
+    assert!(!page.text.contains("乙镇") && !page.text.contains("王芳"));
+    let ent = t.page_login("ent.a").await;
+    assert_eq!(t.page("/surveys", &ent).await.status, StatusCode::FORBIDDEN);
+    assert!(!t.page("/", &ent).await.text.contains("href=\"/surveys\""));
+}
