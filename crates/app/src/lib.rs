@@ -18,6 +18,7 @@ pub mod demo_activity;
 mod demo_coordination;
 mod demo_outreach;
 mod demo_personnel;
+mod demo_surveys;
 pub mod enterprises;
 pub mod error;
 pub mod findings;

@@ -1396,18 +1396,18 @@ pub async fn answer(
         .exec(&w.txn)
         .await?
         .rows_affected;
-    for (unit_id, ans) in &given {
-        survey_answer::Entity::insert(survey_answer::ActiveModel {
+    survey_answer::Entity::insert_many(given.iter().map(|(unit_id, ans)| {
+        survey_answer::ActiveModel {
             survey_id: Set(s.id),
             respondent_id: Set(r.id),
             unit_id: Set(*unit_id),
             answer: Set(ans.code().to_owned()),
             answered_at: Set(now),
             ..Default::default()
-        })
-        .exec(&w.txn)
-        .await?;
-    }
+        }
+    }))
+    .exec_without_returning(&w.txn)
+    .await?;
     survey_respondent::Entity::update_many()
         .col_expr(survey_respondent::Column::AnsweredAt, Expr::value(now))
         .filter(survey_respondent::Column::Id.eq(r.id))
