@@ -47,6 +47,8 @@ pub struct Activity {
     pub activities: usize,
     /// Return visits made.
     pub return_visits: usize,
+    /// Quarters of the evaluation published.
+    pub published_quarters: u32,
 }
 
 const INDUSTRIES: [(&str, &str); 8] = [
@@ -99,6 +101,8 @@ enum Step {
     Personnel(crate::demo_personnel::PersonnelStep),
     /// A step of the trainings-and-return-visits story.
     Outreach(crate::demo_outreach::OutreachStep),
+    /// A step of the democratic-appraisal story.
+    Surveys(crate::demo_surveys::SurveyStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -530,6 +534,16 @@ pub async fn generate(
         project: 0,
         step: Step::Outreach(crate::demo_outreach::OutreachStep::Schedule),
     });
+    let mut appraisal = crate::demo_surveys::Surveys::new(&sim, end).await?;
+    for (at, st) in appraisal.opening() {
+        seq += 1;
+        heap.push(Planned {
+            at,
+            seq,
+            project: 0,
+            step: Step::Surveys(st),
+        });
+    }
     while let Some(Planned {
         at,
         project: n,
@@ -585,6 +599,18 @@ pub async fn generate(
                     seq,
                     project: n,
                     step: Step::Coord(c),
+                });
+            }
+            continue;
+        }
+        if let Step::Surveys(st) = step {
+            for (when, st) in appraisal.handle(&sim, st, at, &mut rng, &meta).await? {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Surveys(st),
                 });
             }
             continue;
@@ -923,7 +949,7 @@ pub async fn generate(
                 }
             }
             // Taken before the project's actors are loaded.
-            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) => {}
+            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) | Step::Surveys(_) => {}
         }
         for (when, step) in next {
             seq += 1;
@@ -940,6 +966,7 @@ pub async fn generate(
         clock.advance(end - now);
     }
     crate::monitor::run_once(&sim).await?;
+    report.published_quarters = crate::demo_evaluation::finish(&sim, &mut rng, &meta).await?;
     report.problems = coord.counts[0];
     report.meetings = coord.counts[1];
     report.ratings = coord.counts[3];

@@ -140,14 +140,8 @@ pub(crate) async fn finish(app: &App, rng: &mut StdRng, meta: &Meta) -> AppResul
                     meta,
                 )
                 .await?;
-                crate::evaluation::publish(
-                    app,
-                    &coord,
-                    q,
-                    "复核恢复一项扣分，更正通报",
-                    meta,
-                )
-                .await?;
+                crate::evaluation::publish(app, &coord, q, "复核恢复一项扣分，更正通报", meta)
+                    .await?;
             }
         }
     }

@@ -428,18 +428,21 @@ pub async fn compute<C: ConnectionTrait>(
     })
 }
 
-/// The appraisal score of each evaluated unit for `quarter` (`None`: no appraisal).
+/// The appraisal score of each evaluated unit for `quarter` from its democratic-appraisal survey:
+/// the counted answers' score, else the bureau's recorded decision (`None`: no appraisal).
 ///
 /// # Errors
 /// Database failure.
-#[expect(clippy::unused_async, reason = "reads the surveys once they land")]
 pub async fn appraisals<C: ConnectionTrait>(
-    _db: &C,
-    _scheme: &Scheme,
-    _quarter: Quarter,
+    db: &C,
+    scheme: &Scheme,
+    quarter: Quarter,
 ) -> AppResult<BTreeMap<i64, Option<Cents>>> {
-    // The democratic-appraisal surveys land separately; until then no unit has an appraisal.
-    Ok(BTreeMap::new())
+    Ok(crate::surveys::appraisal(db, scheme, quarter)
+        .await?
+        .into_iter()
+        .map(|(u, a)| (u, a.score.or(a.decided.map(|d| d.0))))
+        .collect())
 }
 
 /// The quarter as it stands now, on the app's scheme (the CLI, the API, the pages).
@@ -945,16 +948,7 @@ pub async fn unresolved_appraisals<C: ConnectionTrait>(
     scheme: &Scheme,
     quarter: Quarter,
 ) -> AppResult<Vec<i64>> {
-    let a = appraisals(db, scheme, quarter).await?;
-    Ok(unit::Entity::find()
-        .filter(unit::Column::Active.eq(true))
-        .order_by_asc(unit::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|u| evaluated(&u.kind) && a.get(&u.id).copied().flatten().is_none())
-        .map(|u| u.id)
-        .collect())
+    crate::surveys::unresolved(db, scheme, quarter).await
 }
 
 /// Every publication of `quarter`, the latest first (public: no login needed).

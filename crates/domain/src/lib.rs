@@ -30,4 +30,5 @@ pub mod rating;
 pub mod role;
 pub mod schedule;
 pub mod staff;
+pub mod survey;
 pub mod unit;

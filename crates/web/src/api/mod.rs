@@ -12,6 +12,7 @@ mod directory;
 mod evaluation;
 mod outreach;
 mod personnel;
+mod surveys;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, ProblemField};
@@ -47,6 +48,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
         (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
         (name = "evaluation", description = "The quarterly evaluation (考评): findings with their evidence, detection, the result"),
+        (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -156,6 +158,14 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outreach::raise_visit_problem))
         .routes(routes!(outreach::visit_plan))
         .routes(routes!(outreach::staff_record))
+        .routes(routes!(surveys::list, surveys::open))
+        .routes(routes!(surveys::get))
+        .routes(routes!(surveys::close))
+        .routes(routes!(surveys::reopen))
+        .routes(routes!(surveys::respondents, surveys::add_respondents))
+        .routes(routes!(surveys::results))
+        .routes(routes!(surveys::decide))
+        .routes(routes!(surveys::response, surveys::answer))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

@@ -20,6 +20,7 @@ mod personnel;
 mod problems;
 mod projects;
 mod ratings;
+mod surveys;
 
 use crate::AppState;
 use crate::extract::PageUser;
@@ -133,6 +134,7 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
         Role::Coordinator | Role::CityLeader | Role::UnitLeader | Role::Agent | Role::Helper
     ) {
         items.push(("/evaluation", "evaluation.nav"));
+        items.push(("/surveys", "survey.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -460,6 +462,16 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog", get(catalog::list))
         .route("/catalog/load", post(catalog::load_default))
         .route("/catalog/{code}", get(catalog::item).post(catalog::revise))
+        .route("/surveys", get(surveys::list).post(surveys::open))
+        .route("/surveys/{id}", get(surveys::show))
+        .route("/surveys/{id}/close", post(surveys::close))
+        .route("/surveys/{id}/reopen", post(surveys::reopen))
+        .route("/surveys/{id}/respondents", post(surveys::add))
+        .route("/surveys/{id}/decisions", post(surveys::decide))
+        .route(
+            "/survey/{token}",
+            get(surveys::answer_form).post(surveys::answer_submit),
+        )
         .route("/inbox", get(inbox::show))
         .route("/inbox/{id}/read", post(inbox::mark_read))
 }

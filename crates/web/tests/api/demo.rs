@@ -162,3 +162,143 @@ async fn the_demo_city_has_a_filing_history_with_adjustments_and_no_orphaned_wor
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_demo_city_has_a_year_of_democratic_appraisal() {
+    use daiban_app::surveys::{appraisal, unresolved};
+    use daiban_domain::evaluation::Quarter;
+    use daiban_store::entity::{notification, survey, survey_respondent, user};
+    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (app, _clock, _dir) = bare_app().await;
+    load_with(&app, 6).await.expect("load");
+    let db = &app.db.conn;
+    let coord = daiban_app::auth::login(
+        &app,
+        "bureau.coord1",
+        DEMO_PASSWORD,
+        daiban_app::auth::SessionKind::Api,
+        &daiban_app::Meta::cli(),
+    )
+    .await
+    .expect("coordinator")
+    .actor;
+    let list = daiban_app::surveys::list(&app, &coord).await.expect("list");
+    let quarters: Vec<(&str, &str)> = list
+        .iter()
+        .map(|v| (v.quarter.as_str(), v.state.as_str()))
+        .collect();
+    assert_eq!(
+        quarters,
+        [
+            ("2026Q4", "open"),
+            ("2026Q3", "closed"),
+            ("2026Q2", "closed"),
+            ("2026Q1", "closed")
+        ]
+    );
+    for v in &list {
+        assert!(
+            (40..=60).contains(&v.respondents),
+            "{}: {} respondents",
+            v.quarter,
+            v.respondents
+        );
+        let groups: std::collections::BTreeSet<String> = survey_respondent::Entity::find()
+            .filter(survey_respondent::Column::SurveyId.eq(v.id))
+            .all(db)
+            .await
+            .expect("db")
+            .into_iter()
+            .map(|r| r.grp)
+            .collect();
+        assert_eq!(groups.len(), 4, "{}: {groups:?}", v.quarter);
+    }
+    let q4 = &list[0];
+    assert!(
+        q4.answered > 0 && q4.answered < q4.respondents,
+        "the open survey has some answers: {q4:?}"
+    );
+    for q in ["2026Q1", "2026Q2", "2026Q3"] {
+        let q: Quarter = q.parse().expect("quarter");
+        let a = appraisal(db, &app.scheme, q).await.expect("appraisal");
+        assert!(a.len() >= 50, "{q}: every town unit and department");
+        assert!(
+            unresolved(db, &app.scheme, q)
+                .await
+                .expect("unresolved")
+                .is_empty(),
+            "{q}: resolved before publication"
+        );
+        let scores: std::collections::BTreeSet<i64> = a.values().filter_map(|x| x.score).collect();
+        assert!(scores.len() > 10, "{q}: unit-dependent scores {scores:?}");
+        assert!(scores.iter().all(|s| (0..=3000).contains(s)));
+        assert!(a.values().any(|x| x.unknown > 0), "{q}: some 不了解");
+        let decided: Vec<_> = a.values().filter(|x| x.decided.is_some()).collect();
+        if q.q == 2 {
+            assert_eq!(decided.len(), 1, "one unit without a counted answer");
+            assert_eq!(decided[0].score, None);
+            assert!(decided[0].unknown > 0);
+        } else {
+            assert!(decided.is_empty(), "{q}");
+        }
+    }
+    // The demo's agent finds the link in the inbox.
+    let agent = user::Entity::find()
+        .filter(user::Column::Username.eq("dainan.agent1"))
+        .one(db)
+        .await
+        .expect("db")
+        .expect("agent");
+    let invites = notification::Entity::find()
+        .filter(notification::Column::UserId.eq(agent.id))
+        .filter(notification::Column::Kind.eq("survey.invite"))
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(invites, 4);
+    assert_eq!(survey::Entity::find().count(db).await.expect("count"), 4);
+}
+
+#[tokio::test]
+async fn the_demo_city_has_published_quarters_with_reviewed_findings() {
+    use daiban_store::entity::{evaluation_publication, finding};
+    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (app, _clock, _dir) = bare_app().await;
+    let loaded = load_with(&app, 24).await.expect("load");
+    let Loaded::City { activity, .. } = loaded else {
+        panic!("an empty database must get the city");
+    };
+    assert_eq!(activity.published_quarters, 3, "2026 Q1–Q3");
+    let db = &app.db.conn;
+    let revisions = evaluation_publication::Entity::find()
+        .filter(evaluation_publication::Column::Quarter.eq("2026Q2"))
+        .count(db)
+        .await
+        .expect("count");
+    assert!(revisions >= 1);
+    for q in ["2026Q1", "2026Q2", "2026Q3"] {
+        let pending = finding::Entity::find()
+            .filter(finding::Column::Quarter.eq(q))
+            .filter(finding::Column::State.eq("proposed"))
+            .count(db)
+            .await
+            .expect("count");
+        assert_eq!(pending, 0, "{q} reviewed");
+    }
+    let confirmed = finding::Entity::find()
+        .filter(finding::Column::State.eq("confirmed"))
+        .count(db)
+        .await
+        .expect("count");
+    assert!(
+        confirmed > 10,
+        "findings detected from the year: {confirmed}"
+    );
+    let published = daiban_app::evaluation::publications(
+        db,
+        daiban_domain::evaluation::Quarter::new(2026, 3).expect("quarter"),
+    )
+    .await
+    .expect("publications");
+    assert!(published[0].result.units.len() > 50);
+}

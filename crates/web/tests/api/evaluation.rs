@@ -578,3 +578,220 @@ async fn a_notice_breach_and_a_lost_material_are_detected_against_the_agents_tow
         24.0
     );
 }
+
+/// A closed 2026Q3 survey: town A excellent, town B satisfied, the department 不了解 only (so it
+/// needs a decision); returns the survey.
+async fn q3_survey(t: &TestApp, coord: &str) -> Value {
+    let s = post(
+        t,
+        coord,
+        "/api/v1/surveys",
+        json!({"quarter": "2026Q3", "title": "2026年第三季度满意度测评", "opens_on": "2026-11-27", "closes_on": "2026-11-30"}),
+    )
+    .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.text);
+    let s = s.json();
+    let r = post(
+        t,
+        coord,
+        &format!("/api/v1/surveys/{}/respondents", s["id"]),
+        json!({"people": [{"name": "政务服务中心窗口 张敏", "group": "service_center"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let token = r.json()[0]["token"].as_str().expect("token").to_owned();
+    let (ta, tb, dx) = (
+        unit_id(t, "T-A").await,
+        unit_id(t, "T-B").await,
+        unit_id(t, "D-X").await,
+    );
+    let r = t
+        .api(
+            Method::PUT,
+            &format!("/api/v1/survey-responses/{token}"),
+            None,
+            Some(json!({"answers": [
+                {"unit_id": ta, "answer": "excellent"},
+                {"unit_id": tb, "answer": "satisfied"},
+                {"unit_id": dx, "answer": "unknown"},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let s = get(t, coord, &format!("/api/v1/surveys/{}", s["id"]))
+        .await
+        .json();
+    let r = post(
+        t,
+        coord,
+        &format!("/api/v1/surveys/{}/close", s["id"]),
+        json!({"version": s["version"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    s
+}
+
+#[tokio::test]
+async fn a_published_quarter_is_frozen_and_corrected_only_by_a_new_revision() {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let ta = unit_id(&t, "T-A").await;
+    let dx = unit_id(&t, "D-X").await;
+    // Not before the quarter is over.
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q4/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "quarter_open");
+    // Not without the appraisal of every unit.
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "appraisal_unresolved", "{}", r.text);
+    assert!(r.text.contains("甲镇"), "the units are named: {}", r.text);
+    let s = q3_survey(&t, &coord).await;
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "appraisal_unresolved");
+    assert!(
+        r.text.contains("市住房和城乡建设局") && !r.text.contains("甲镇"),
+        "{}",
+        r.text
+    );
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/surveys/{}/decisions", s["id"]),
+        json!({"unit_id": dx, "points": "24.00", "reason": "无人了解其工作：按全市平均分认定"}),
+    )
+    .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    // Not with findings still to review.
+    let f = record(&t, &coord, ta, "refused_eligible", "2026-08-12").await;
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "findings_pending");
+    decide(&t, &coord, &f, "confirmed", "").await;
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let p = r.json();
+    assert_eq!(p["revision"], 1);
+    assert_eq!(p["scheme"], "xinghua-2019.1");
+    let a = p["result"]["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .find(|u| u["unit_code"] == "T-A")
+        .expect("T-A")
+        .clone();
+    // 10 + 10 + (30 − 3) + 10 + 30 (excellent) + 10 = 97.
+    assert_eq!(a["total"], 9700);
+    assert_eq!(a["categories"]["appraisal"], 3000);
+    assert_eq!(p["result"]["findings"].as_array().map(Vec::len), Some(1));
+    // Later data does not change the publication; the live result moves.
+    let f = record(&t, &coord, ta, "touting", "2026-09-03").await;
+    decide(&t, &coord, &f, "confirmed", "").await;
+    let pubs = get(&t, &coord, "/api/v1/evaluation/2026Q3/publications")
+        .await
+        .json();
+    assert_eq!(pubs.as_array().map(Vec::len), Some(1));
+    assert_eq!(pubs[0]["result"]["units"][0]["total"], 9700);
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q3").await, "T-A")["total"],
+        94.0
+    );
+    // A correction needs its reason, and keeps the first revision visible.
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post(
+        &t,
+        &coord,
+        "/api/v1/evaluation/2026Q3/publications",
+        json!({"reason": "补充一项经查实的拉中介业务扣分"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.json()["revision"], 2);
+    let public = t
+        .send(
+            axum::http::Request::get("/public/evaluation/2026Q3")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(
+        public.text.contains("94.00") && public.text.contains("rev=1"),
+        "{}",
+        public.text
+    );
+    let first = t
+        .send(
+            axum::http::Request::get("/public/evaluation/2026Q3?rev=1")
+                .body(axum::body::Body::empty())
+                .expect("req"),
+        )
+        .await;
+    assert!(first.text.contains("97.00"));
+    // The year-end ranking from what is published: the towns tie at 94 (town A after the
+    // correction; town B 10+10+30+10+24+10), the department has no helper named (84).
+    let ranking = daiban_app::evaluation::year_ranking(&t.app.db.conn, 2026)
+        .await
+        .expect("ranking");
+    let ranks: Vec<(String, u32, i64)> = ranking
+        .iter()
+        .map(|l| (l.unit_code.clone(), l.rank, l.mean))
+        .collect();
+    assert_eq!(
+        ranks,
+        [
+            ("T-A".to_owned(), 1, 9400),
+            ("T-B".to_owned(), 1, 9400),
+            ("D-X".to_owned(), 3, 8400)
+        ]
+    );
+    // Only coordinators publish.
+    let lead = t.token("lead.a").await;
+    assert_eq!(
+        post(
+            &t,
+            &lead,
+            "/api/v1/evaluation/2026Q3/publications",
+            json!({"reason": "x"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -23,3 +23,4 @@ mod pages;
 mod personnel;
 mod problem_pages;
 mod problems;
+mod surveys;

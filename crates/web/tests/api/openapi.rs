@@ -106,6 +106,14 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/filings/{id}/withdrawal", vec!["post"]),
         ("/api/v1/handovers/{id}", vec!["get"]),
         ("/api/v1/handovers/{id}/confirmations", vec!["post"]),
+        ("/api/v1/surveys", vec!["get", "post"]),
+        ("/api/v1/surveys/{id}", vec!["get"]),
+        ("/api/v1/surveys/{id}/close", vec!["post"]),
+        ("/api/v1/surveys/{id}/reopen", vec!["post"]),
+        ("/api/v1/surveys/{id}/respondents", vec!["get", "post"]),
+        ("/api/v1/surveys/{id}/results", vec!["get"]),
+        ("/api/v1/surveys/{id}/decisions", vec!["post"]),
+        ("/api/v1/survey-responses/{token}", vec!["get", "put"]),
     ];
     assert_eq!(
         paths.len(),
