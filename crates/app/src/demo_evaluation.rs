@@ -78,7 +78,7 @@ pub(crate) async fn finish(app: &App, rng: &mut StdRng, meta: &Meta) -> AppResul
             continue;
         }
         crate::evaluation::detect_now(app, &coord, q, meta).await?;
-        let (rule, note) = RECORDED[usize::try_from(q.q).unwrap_or(1) - 1];
+        let (rule, note) = RECORDED[usize::from(q.q) - 1];
         findings::record(
             app,
             &coord,
