@@ -149,6 +149,14 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
         crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
     report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
     report.staffing_changes = crate::personnel::review_staffing(&w.txn, now, None).await?;
+    crate::monthly_reports::detect_late_with(
+        &w.txn,
+        now,
+        &calendar,
+        &app.scheme,
+        app.monthly_report_due_workday,
+    )
+    .await?;
     w.commit().await?;
     Ok(report)
 }

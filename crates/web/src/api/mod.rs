@@ -11,6 +11,7 @@ mod coordination;
 mod directory;
 mod outreach;
 mod personnel;
+mod reports;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem, ProblemField};
@@ -45,6 +46,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "ratings", description = "好差评 ratings of concluded items and the rectification of bad ones"),
         (name = "personnel", description = "Personnel filing (人员选配报备): the register, proposals, the bureau's decisions, handovers, staffing evidence"),
         (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
+        (name = "complaints", description = "Complaints (举报投诉): intake on the portal or by the bureau, assignment, investigation, conclusion; the complainant's identity is the bureau's only"),
+        (name = "monthly_reports", description = "Monthly reports (月报表): a unit's month compiled as a draft, submitted by the unit leader, frozen; the bureau's status grid"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -145,6 +148,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(outreach::raise_visit_problem))
         .routes(routes!(outreach::visit_plan))
         .routes(routes!(outreach::staff_record))
+        .routes(routes!(reports::list_complaints, reports::file_complaint))
+        .routes(routes!(reports::get_complaint))
+        .routes(routes!(reports::act_on_complaint))
+        .routes(routes!(reports::month_status))
+        .routes(routes!(reports::get_report))
+        .routes(routes!(reports::submit_report))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

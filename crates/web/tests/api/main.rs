@@ -22,3 +22,4 @@ mod pages;
 mod personnel;
 mod problem_pages;
 mod problems;
+mod reports;

@@ -97,6 +97,15 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/filings/{id}/withdrawal", vec!["post"]),
         ("/api/v1/handovers/{id}", vec!["get"]),
         ("/api/v1/handovers/{id}/confirmations", vec!["post"]),
+        ("/api/v1/complaints", vec!["get", "post"]),
+        ("/api/v1/complaints/{id}", vec!["get"]),
+        ("/api/v1/complaints/{id}/actions", vec!["post"]),
+        ("/api/v1/monthly-reports", vec!["get"]),
+        ("/api/v1/monthly-reports/{unit_id}/{month}", vec!["get"]),
+        (
+            "/api/v1/monthly-reports/{unit_id}/{month}/submission",
+            vec!["post"],
+        ),
     ];
     assert_eq!(
         paths.len(),
