@@ -806,3 +806,51 @@ pub async fn units<C: ConnectionTrait>(db: &C) -> AppResult<Vec<(i64, String)>> 
         .map(|u| (u.id, u.name))
         .collect())
 }
+
+/// The choices of the complaint forms.
+#[derive(Debug, Clone, Default)]
+pub struct FormChoices {
+    /// Units a complaint may be about, `(id, name)`.
+    pub units: Vec<(i64, String)>,
+    /// The enterprise's own projects (enterprise users), `(id, name)`.
+    pub projects: Vec<(i64, String)>,
+    /// The bureau's active coordinators (assignment), `(id, name)`.
+    pub coordinators: Vec<(i64, String)>,
+}
+
+/// What the caller's complaint forms offer.
+///
+/// # Errors
+/// Database failure.
+pub async fn form_choices(app: &App, actor: &Actor) -> AppResult<FormChoices> {
+    let db = &app.db.conn;
+    let projects = match (actor.role, actor.enterprise_id) {
+        (Role::Enterprise, Some(e)) => project::Entity::find()
+            .filter(project::Column::EnterpriseId.eq(e))
+            .order_by_desc(project::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let coordinators = if actor.role == Role::Coordinator {
+        user::Entity::find()
+            .filter(user::Column::Role.eq(Role::Coordinator.code()))
+            .filter(user::Column::Active.eq(true))
+            .order_by_asc(user::Column::Id)
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(FormChoices {
+        units: units(db).await?,
+        projects,
+        coordinators,
+    })
+}

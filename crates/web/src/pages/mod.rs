@@ -19,6 +19,7 @@ mod personnel;
 mod problems;
 mod projects;
 mod ratings;
+mod reports;
 
 use crate::AppState;
 use crate::extract::PageUser;
@@ -126,6 +127,18 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     }
     if matches!(actor.role, Role::Agent | Role::Helper | Role::UnitLeader) {
         items.push(("/my-record", "visits.my_record_nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Enterprise | Role::Coordinator | Role::CityLeader | Role::UnitLeader
+    ) {
+        items.push(("/complaints", "complaint.nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Coordinator | Role::CityLeader | Role::UnitLeader
+    ) {
+        items.push(("/monthly-reports", "monthly_report.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -377,6 +390,15 @@ pub fn routes() -> Router<AppState> {
             "/personnel/handovers/{id}",
             get(personnel::handover_show).post(personnel::confirm),
         )
+        .route("/complaints", get(reports::list).post(reports::create))
+        .route("/complaints/new", get(reports::new))
+        .route("/complaints/{id}", get(reports::show).post(reports::act))
+        .route("/monthly-reports", get(reports::index))
+        .route(
+            "/monthly-reports/{unit}/{month}",
+            get(reports::report).post(reports::submit),
+        )
+        .route("/monthly-reports/{unit}/{month}/print", get(reports::print))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/new", get(projects::new))
         .route("/projects/major", get(projects::major))

@@ -534,3 +534,203 @@ async fn a_late_report_is_one_finding_and_the_due_date_follows_the_working_day_c
     assert!(f[0].evidence_id.is_some());
     assert_eq!(f[0].occurred_on.to_string(), "2026-12-07");
 }
+
+#[tokio::test]
+async fn complaints_and_monthly_reports_through_the_pages_for_each_role() {
+    use crate::helpers::csrf_of;
+    use crate::problem_pages::{form, id_in, location};
+    let t = TestApp::new().await;
+    let ta = unit_id(&t, "T-A").await;
+    let coord_id = user_id(&t, "coord").await;
+
+    // The enterprise files on the portal; a missing subject comes back named.
+    let ent = t.page_login("ent.a").await;
+    let r = t.page("/complaints", &ent).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("href=\"/complaints\""), "nav entry");
+    let r = t.page("/complaints/new", &ent).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.text.contains("<label for=\"subject\">"));
+    assert!(
+        !r.text.contains("complainant_name"),
+        "the enterprise is the complainant"
+    );
+    let csrf = csrf_of(&r.text);
+    let r = t
+        .post_form(
+            "/complaints",
+            &ent,
+            &form(&[
+                ("_csrf", csrf.clone()),
+                ("unit_id", ta.to_string()),
+                ("subject", String::new()),
+                ("body", "推诿".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("标题不能为空"), "{}", r.text);
+    let r = t
+        .post_form(
+            "/complaints",
+            &ent,
+            &form(&[
+                ("_csrf", csrf),
+                ("unit_id", ta.to_string()),
+                ("subject", "推诿不办".into()),
+                ("body", "多次推诿。".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let id = id_in(&location(&r), "/complaints/");
+    let r = t.page(&format!("/complaints/{id}"), &ent).await;
+    assert!(
+        r.text.contains("推诿不办") && r.text.contains("已受理"),
+        "{}",
+        r.text
+    );
+
+    // The coordinator sees who, and steps it through to a verified conclusion.
+    let coord = t.page_login("coord").await;
+    let r = t.page("/complaints", &coord).await;
+    assert!(r.text.contains("企业ent.a"), "{}", r.text);
+    let r = t.page("/complaints/new", &coord).await;
+    assert!(
+        r.text.contains("<label for=\"complainant_name\">"),
+        "{}",
+        r.text
+    );
+    let r = t.page(&format!("/complaints/{id}"), &coord).await;
+    let csrf = csrf_of(&r.text);
+    for (action, version, extra) in [
+        ("assign", 1, vec![("assignee_id", coord_id.to_string())]),
+        ("investigate", 2, vec![]),
+    ] {
+        let mut f = vec![
+            ("_csrf", csrf.clone()),
+            ("action", action.to_owned()),
+            ("version", version.to_string()),
+        ];
+        f.extend(extra);
+        let r = t
+            .post_form(&format!("/complaints/{id}"), &coord, &form(&f))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.text);
+    }
+    let r = t
+        .post_form(
+            &format!("/complaints/{id}"),
+            &coord,
+            &form(&[
+                ("_csrf", csrf.clone()),
+                ("action", "conclude".into()),
+                ("version", "3".into()),
+                ("verified", "yes".into()),
+                ("reason", "属实".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("查实的举报投诉须写明"), "{}", r.text);
+    let r = t
+        .post_form(
+            &format!("/complaints/{id}"),
+            &coord,
+            &form(&[
+                ("_csrf", csrf.clone()),
+                ("action", "conclude".into()),
+                ("version", "3".into()),
+                ("verified", "yes".into()),
+                ("findings", "确有推诿".into()),
+                ("reason", "属实".into()),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t.page(&format!("/complaints/{id}"), &coord).await;
+    assert!(
+        r.text.contains("经查属实") && r.text.contains("−10"),
+        "{}",
+        r.text
+    );
+
+    // The unit's leader sees the outcome, not who complained; an agent has no complaints page.
+    let lead = t.page_login("lead.a").await;
+    let r = t.page(&format!("/complaints/{id}"), &lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("确有推诿") && !r.text.contains("企业ent.a"),
+        "{}",
+        r.text
+    );
+    let agent = t.page_login("agent.a").await;
+    assert_eq!(
+        t.page("/complaints", &agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The unit leader's monthly report: draft, submit, printable.
+    let r = t.page("/monthly-reports", &lead).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let draft = format!("/monthly-reports/{ta}/2026-11");
+    assert!(
+        r.text.contains(&draft),
+        "October was due on 6 November: November now: {}",
+        r.text
+    );
+    let r = t.page(&draft, &lead).await;
+    assert!(
+        r.text.contains("报送月报表") && r.text.contains("<label for=\"remarks\">"),
+        "{}",
+        r.text
+    );
+    let csrf = csrf_of(&r.text);
+    let r = t
+        .post_form(
+            &draft,
+            &lead,
+            &form(&[("_csrf", csrf), ("remarks", "本月无新项目。".into())]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t.page(&draft, &lead).await;
+    assert!(
+        r.text.contains("按时报送") && !r.text.contains("<label for=\"remarks\">"),
+        "{}",
+        r.text
+    );
+    let r = t.page(&format!("{draft}/print"), &lead).await;
+    assert!(
+        r.text.contains("项目代办帮办工作月报表") && r.text.contains("本月无新项目。"),
+        "{}",
+        r.text
+    );
+
+    // The bureau's grid.
+    let r = t.page("/monthly-reports?month=2026-11", &coord).await;
+    assert!(
+        r.text.contains("按时报送") && r.text.contains("乙镇") && r.text.contains("待报送"),
+        "{}",
+        r.text
+    );
+    let r = t
+        .page("/monthly-reports?month=2026-10&lang=en", &coord)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("未报送"),
+        "October is missing for every unit: {}",
+        r.text
+    );
+    let city = t.page_login("leader").await;
+    assert_eq!(
+        t.page("/monthly-reports", &city).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(t.page("/complaints", &city).await.status, StatusCode::OK);
+    assert_eq!(
+        t.page("/monthly-reports", &ent).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
