@@ -99,6 +99,8 @@ enum Step {
     Personnel(crate::demo_personnel::PersonnelStep),
     /// A step of the trainings-and-return-visits story.
     Outreach(crate::demo_outreach::OutreachStep),
+    /// A step of the complaints-and-monthly-reports story.
+    Reports(crate::demo_reports::ReportsStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -530,6 +532,16 @@ pub async fn generate(
         project: 0,
         step: Step::Outreach(crate::demo_outreach::OutreachStep::Schedule),
     });
+    let reports = crate::demo_reports::Reports::new(&sim).await?;
+    for (at, r) in crate::demo_reports::Reports::opening(&calendar, start, end, &mut rng) {
+        seq += 1;
+        heap.push(Planned {
+            at,
+            seq,
+            project: 0,
+            step: Step::Reports(r),
+        });
+    }
     while let Some(Planned {
         at,
         project: n,
@@ -585,6 +597,21 @@ pub async fn generate(
                     seq,
                     project: n,
                     step: Step::Coord(c),
+                });
+            }
+            continue;
+        }
+        if let Step::Reports(r) = step {
+            // Boxed: the complaint and report use cases would otherwise grow this future.
+            for (when, r) in
+                Box::pin(reports.handle(&sim, &calendar, r, at, &mut rng, &meta)).await?
+            {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Reports(r),
                 });
             }
             continue;
@@ -923,7 +950,7 @@ pub async fn generate(
                 }
             }
             // Taken before the project's actors are loaded.
-            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) => {}
+            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) | Step::Reports(_) => {}
         }
         for (when, step) in next {
             seq += 1;

@@ -19,6 +19,7 @@ pub mod demo_activity;
 mod demo_coordination;
 mod demo_outreach;
 mod demo_personnel;
+mod demo_reports;
 pub mod enterprises;
 pub mod error;
 pub mod findings;

@@ -46,6 +46,11 @@ fn start_of(d: NaiveDate) -> DateTime<Utc> {
         )
 }
 
+/// Midnight China time at the start of `d` (the demo plans by it).
+pub(crate) fn start_of_day(d: NaiveDate) -> DateTime<Utc> {
+    start_of(d)
+}
+
 fn reports(kind: &str) -> bool {
     kind.parse::<UnitKind>()
         .is_ok_and(|k| k.is_town_unit() || k == UnitKind::Department)
@@ -496,7 +501,8 @@ pub async fn detect_late<C: ConnectionTrait>(
 }
 
 /// Detects the reports missing after their due date (and any late one not yet found): one
-/// `monthly_report_late` finding per unit and month, from the month the unit was created.
+/// `monthly_report_late` finding per unit and month, from the month the unit was created (or
+/// of its first report, if earlier).
 /// Months whose due date the calendar does not cover are skipped until it does. Returns how many
 /// findings were added; running it again adds none.
 ///
@@ -524,7 +530,17 @@ pub async fn detect_late_with<C: ConnectionTrait>(
         if !reports(&u.kind) {
             continue;
         }
+        // From the month the unit was created, or its first report if it reported before
+        // (a unit entered after it had started reporting on paper).
+        let first_report = submitted
+            .iter()
+            .filter(|((unit, _), _)| *unit == u.id)
+            .filter_map(|((_, m), _)| Month::parse(m))
+            .min();
         let mut month = Month::of(today(u.created_at));
+        if let Some(f) = first_report {
+            month = month.min(f);
+        }
         while month < Month::of(day) {
             let Ok(due) = month.due_on(calendar, due_workday) else {
                 break;
