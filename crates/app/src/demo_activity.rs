@@ -103,6 +103,8 @@ enum Step {
     Outreach(crate::demo_outreach::OutreachStep),
     /// A step of the democratic-appraisal story.
     Surveys(crate::demo_surveys::SurveyStep),
+    /// A step of the complaints-and-monthly-reports story.
+    Reports(crate::demo_reports::ReportsStep),
 }
 
 /// A project's plan: its target stage and how its items will go.
@@ -534,6 +536,16 @@ pub async fn generate(
         project: 0,
         step: Step::Outreach(crate::demo_outreach::OutreachStep::Schedule),
     });
+    let reports = crate::demo_reports::Reports::new(&sim).await?;
+    for (at, r) in crate::demo_reports::Reports::opening(&calendar, start, end, &mut rng) {
+        seq += 1;
+        heap.push(Planned {
+            at,
+            seq,
+            project: 0,
+            step: Step::Reports(r),
+        });
+    }
     let mut appraisal = crate::demo_surveys::Surveys::new(&sim, end).await?;
     for (at, st) in appraisal.opening() {
         seq += 1;
@@ -599,6 +611,21 @@ pub async fn generate(
                     seq,
                     project: n,
                     step: Step::Coord(c),
+                });
+            }
+            continue;
+        }
+        if let Step::Reports(r) = step {
+            // Boxed: the complaint and report use cases would otherwise grow this future.
+            for (when, r) in
+                Box::pin(reports.handle(&sim, &calendar, r, at, &mut rng, &meta)).await?
+            {
+                seq += 1;
+                heap.push(Planned {
+                    at: when,
+                    seq,
+                    project: n,
+                    step: Step::Reports(r),
                 });
             }
             continue;
@@ -949,7 +976,11 @@ pub async fn generate(
                 }
             }
             // Taken before the project's actors are loaded.
-            Step::Coord(_) | Step::Personnel(_) | Step::Outreach(_) | Step::Surveys(_) => {}
+            Step::Coord(_)
+            | Step::Personnel(_)
+            | Step::Outreach(_)
+            | Step::Surveys(_)
+            | Step::Reports(_) => {}
         }
         for (when, step) in next {
             seq += 1;

@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod clock;
+pub mod complaints;
 pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
@@ -19,6 +20,7 @@ mod demo_coordination;
 mod demo_evaluation;
 mod demo_outreach;
 mod demo_personnel;
+mod demo_reports;
 mod demo_surveys;
 pub mod enterprises;
 pub mod error;
@@ -29,6 +31,7 @@ pub mod inbox;
 pub mod materials;
 pub mod meetings;
 pub mod monitor;
+pub mod monthly_reports;
 pub mod personnel;
 pub mod problems;
 pub mod projects;
@@ -98,6 +101,8 @@ pub struct App {
     pub adjustment_window: daiban_domain::personnel::AdjustmentWindow,
     /// Working days after a project completes a stage within which the bureau visits it.
     pub return_visit_days: u32,
+    /// A unit's monthly report is due by this working day of the next month.
+    pub monthly_report_due_workday: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -136,6 +141,7 @@ impl App {
             adjustment_window: daiban_domain::personnel::AdjustmentWindow::default(),
             scheme: findings::shipped_scheme(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
+            monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -161,6 +161,14 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
             .await?
             .total();
     }
+    crate::monthly_reports::detect_late_with(
+        &w.txn,
+        now,
+        &calendar,
+        &app.scheme,
+        app.monthly_report_due_workday,
+    )
+    .await?;
     w.commit().await?;
     Ok(report)
 }

@@ -33,6 +33,9 @@ pub struct Settings {
     /// Working days after a project completes a stage within which the bureau makes its
     /// return visit (回访).
     pub return_visit_days: u32,
+    /// A unit's monthly report (月报表) is due by this working day of the next month; a report
+    /// after it, or missing, is a `monthly_report_late` finding.
+    pub monthly_report_due_workday: u32,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             rectification_days: daiban_domain::rating::DEFAULT_RECTIFICATION_DAYS,
             adjustment_months: daiban_domain::personnel::AdjustmentWindow::default(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
+            monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
         }
     }
 }

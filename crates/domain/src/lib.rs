@@ -27,6 +27,7 @@ pub mod personnel;
 pub mod problem;
 pub mod project;
 pub mod rating;
+pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod staff;

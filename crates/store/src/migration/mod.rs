@@ -15,6 +15,7 @@ mod m0006_ratings;
 mod m0007_personnel;
 mod m0008_outreach;
 mod m0009_evaluation;
+mod m0010_reports;
 mod m0011_surveys;
 mod schema;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_personnel::Migration),
             Box::new(m0008_outreach::Migration),
             Box::new(m0009_evaluation::Migration),
+            Box::new(m0010_reports::Migration),
             Box::new(m0011_surveys::Migration),
         ]
     }

@@ -12,6 +12,7 @@ mod directory;
 mod evaluation;
 mod outreach;
 mod personnel;
+mod reports;
 mod surveys;
 
 use crate::AppState;
@@ -49,6 +50,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "outreach", description = "The bureau's trainings, seminars and enterprise visits with attendance; return visits with appraisals; the visit plan; staff records"),
         (name = "evaluation", description = "The quarterly evaluation (考评): findings with their evidence, detection, the result"),
         (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
+        (name = "complaints", description = "Complaints (举报投诉): intake on the portal or by the bureau, assignment, investigation, conclusion; the complainant's identity is the bureau's only"),
+        (name = "monthly_reports", description = "Monthly reports (月报表): a unit's month compiled as a draft, submitted by the unit leader, frozen; the bureau's status grid"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -166,6 +169,12 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(surveys::results))
         .routes(routes!(surveys::decide))
         .routes(routes!(surveys::response, surveys::answer))
+        .routes(routes!(reports::list_complaints, reports::file_complaint))
+        .routes(routes!(reports::get_complaint))
+        .routes(routes!(reports::act_on_complaint))
+        .routes(routes!(reports::month_status))
+        .routes(routes!(reports::get_report))
+        .routes(routes!(reports::submit_report))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

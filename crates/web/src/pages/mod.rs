@@ -20,6 +20,7 @@ mod personnel;
 mod problems;
 mod projects;
 mod ratings;
+mod reports;
 mod surveys;
 
 use crate::AppState;
@@ -135,6 +136,18 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     ) {
         items.push(("/evaluation", "evaluation.nav"));
         items.push(("/surveys", "survey.nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Enterprise | Role::Coordinator | Role::CityLeader | Role::UnitLeader
+    ) {
+        items.push(("/complaints", "complaint.nav"));
+    }
+    if matches!(
+        actor.role,
+        Role::Coordinator | Role::CityLeader | Role::UnitLeader
+    ) {
+        items.push(("/monthly-reports", "monthly_report.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
@@ -402,6 +415,15 @@ pub fn routes() -> Router<AppState> {
             "/personnel/handovers/{id}",
             get(personnel::handover_show).post(personnel::confirm),
         )
+        .route("/complaints", get(reports::list).post(reports::create))
+        .route("/complaints/new", get(reports::new))
+        .route("/complaints/{id}", get(reports::show).post(reports::act))
+        .route("/monthly-reports", get(reports::index))
+        .route(
+            "/monthly-reports/{unit}/{month}",
+            get(reports::report).post(reports::submit),
+        )
+        .route("/monthly-reports/{unit}/{month}/print", get(reports::print))
         .route("/projects", get(projects::list).post(projects::create))
         .route("/projects/new", get(projects::new))
         .route("/projects/major", get(projects::major))

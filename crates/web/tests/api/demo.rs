@@ -302,3 +302,61 @@ async fn the_demo_city_has_published_quarters_with_reviewed_findings() {
     .expect("publications");
     assert!(published[0].result.units.len() > 50);
 }
+
+#[tokio::test]
+async fn the_demo_city_has_monthly_reports_and_complaints() {
+    use daiban_store::entity::{complaint, finding, monthly_report};
+    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let (app, _clock, _dir) = bare_app().await;
+    load_with(&app, 24).await.expect("load");
+    let db = &app.db.conn;
+    let reports = monthly_report::Entity::find()
+        .all(db)
+        .await
+        .expect("reports");
+    let late = reports.iter().filter(|r| r.late).count();
+    assert!(
+        reports.len() > 100,
+        "every unit, every month: {}",
+        reports.len()
+    );
+    assert!(late >= 2 && late * 10 < reports.len(), "a few late: {late}");
+    let late_findings = finding::Entity::find()
+        .filter(finding::Column::Rule.eq("monthly_report_late"))
+        .all(db)
+        .await
+        .expect("findings");
+    let submitted: std::collections::BTreeSet<String> = reports
+        .iter()
+        .map(|r| format!("monthly_report:{}:{}", r.unit_id, r.month))
+        .collect();
+    let missing: Vec<_> = late_findings
+        .iter()
+        .filter_map(|f| f.detected_key.clone())
+        .filter(|k| !submitted.contains(k))
+        .collect();
+    assert!(
+        (1..=4).contains(&missing.len()),
+        "a couple missing: {missing:?} of {} findings, {late} late, {} reports",
+        late_findings.len(),
+        reports.len()
+    );
+    assert!(
+        late_findings.len() >= late,
+        "every late report is a finding"
+    );
+
+    let complaints = complaint::Entity::find().all(db).await.expect("complaints");
+    assert!((8..=12).contains(&complaints.len()), "{}", complaints.len());
+    assert!(complaints.iter().any(|c| c.channel == "portal"));
+    assert!(complaints.iter().any(|c| c.channel != "portal"));
+    let verified = complaints.iter().filter(|c| c.status == "verified").count();
+    assert!((3..=4).contains(&verified), "verified: {verified}");
+    let confirmed = finding::Entity::find()
+        .filter(finding::Column::Rule.eq("verified_complaint"))
+        .filter(finding::Column::State.eq("confirmed"))
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(usize::try_from(confirmed).unwrap(), verified);
+}

@@ -23,4 +23,5 @@ mod pages;
 mod personnel;
 mod problem_pages;
 mod problems;
+mod reports;
 mod surveys;

@@ -114,6 +114,15 @@ async fn the_document_is_valid_and_complete() {
         ("/api/v1/surveys/{id}/results", vec!["get"]),
         ("/api/v1/surveys/{id}/decisions", vec!["post"]),
         ("/api/v1/survey-responses/{token}", vec!["get", "put"]),
+        ("/api/v1/complaints", vec!["get", "post"]),
+        ("/api/v1/complaints/{id}", vec!["get"]),
+        ("/api/v1/complaints/{id}/actions", vec!["post"]),
+        ("/api/v1/monthly-reports", vec!["get"]),
+        ("/api/v1/monthly-reports/{unit_id}/{month}", vec!["get"]),
+        (
+            "/api/v1/monthly-reports/{unit_id}/{month}/submission",
+            vec!["post"],
+        ),
     ];
     assert_eq!(
         paths.len(),
