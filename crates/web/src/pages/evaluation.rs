@@ -314,7 +314,12 @@ pub struct FindingRow {
 fn finding_row(scheme: &Scheme, lang: &str, f: FindingView) -> FindingRow {
     let href = match (f.evidence_kind.as_str(), f.evidence_id) {
         ("complaint", Some(id)) => Some(format!("/complaints/{id}")),
-        ("monthly_report", Some(id)) => Some(format!("/monthly-reports/{id}")),
+        // The label starts with the report's month (YYYY-MM).
+        ("monthly_report", _) => f
+            .evidence_label
+            .split_whitespace()
+            .next()
+            .map(|m| format!("/monthly-reports/{}/{m}", f.unit_id)),
         ("staffing_evidence", _) => Some(format!("/personnel/units/{}", f.unit_id)),
         _ => f.project_id.map(|p| format!("/projects/{p}")),
     };
