@@ -795,3 +795,98 @@ async fn a_published_quarter_is_frozen_and_corrected_only_by_a_new_revision() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn an_adjustment_against_the_rules_is_one_person_time() {
+    use daiban_app::Meta;
+    use daiban_app::audit::ActorRef;
+    use daiban_app::error::Checks;
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let ta = unit_id(&t, "T-A").await;
+    let id_of = |name: &'static str| {
+        let t = &t;
+        async move {
+            use daiban_store::entity::user;
+            use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            user::Entity::find()
+                .filter(user::Column::Username.eq(name))
+                .one(&t.app.db.conn)
+                .await
+                .expect("db")
+                .expect("user")
+                .id
+        }
+    };
+    let agent_a = id_of("agent.a").await;
+    let hash = daiban_app::auth::hash_password(crate::helpers::PASSWORD)
+        .await
+        .expect("hash");
+    let successor = daiban_app::users::create_with_hash(
+        &t.app,
+        &ActorRef::system(),
+        &daiban_app::users::UserInput {
+            username: "agent.a2".into(),
+            name: "测试agent.a2".into(),
+            role: "agent".into(),
+            unit: "T-A".into(),
+            ..daiban_app::users::UserInput::default()
+        },
+        "agent.a2",
+        hash,
+        Checks::default(),
+        &Meta::cli(),
+    )
+    .await
+    .expect("user")
+    .id;
+    let f = post(&t, &coord, "/api/v1/filings", json!({"kind": "selection", "unit_id": ta, "candidate_id": agent_a, "cadre": "young_reserve", "conditions": CONDITIONS, "appointed_on": "2025-06-01"})).await.json();
+    post(
+        &t,
+        &coord,
+        &format!("/api/v1/filings/{}/decision", f["id"]),
+        json!({"approve": true, "version": 1}),
+    )
+    .await;
+    // November, after a year and a half, no work change: two rules, one person-time.
+    let f = post(&t, &coord, "/api/v1/filings", json!({"kind": "adjustment", "unit_id": ta, "candidate_id": successor, "outgoing_id": agent_a, "cadre": "young_reserve", "conditions": CONDITIONS, "reason": "个人申请"})).await.json();
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/filings/{}/decision", f["id"]),
+        json!({"approve": true, "version": 1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert!(d["staffing"].as_u64().unwrap_or(0) >= 1, "{d}");
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={ta}&category=staffing"),
+    )
+    .await
+    .json();
+    let adjustments: Vec<&Value> = list
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "adjustment_violation")
+        .collect();
+    assert_eq!(adjustments.len(), 1, "{list}");
+    assert_eq!(adjustments[0]["points"], "5.00");
+    assert_eq!(
+        adjustments[0]["evidence_label"],
+        "short_tenure,out_of_window"
+    );
+    for f in list.as_array().expect("findings") {
+        decide(&t, &coord, f, "confirmed", "").await;
+    }
+    // With the town below its count this quarter too: 10 − 5 − 5 = 0.
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["staffing"],
+        0.0
+    );
+}
