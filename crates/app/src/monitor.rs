@@ -154,8 +154,7 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
     // Findings are detected as the evidence appears: this quarter's, and the last one's (alerts
     // raised after a quarter ends still belong to it).
     let quarter = daiban_domain::evaluation::Quarter::of(now.with_timezone(&CHINA).date_naive());
-    let last =
-        daiban_domain::evaluation::Quarter::of(quarter.first_day() - chrono::Duration::days(1));
+    let last = quarter.prev();
     for q in [last, quarter] {
         report.findings_detected += crate::evaluation::detect(&w.txn, now, &app.scheme, q)
             .await?

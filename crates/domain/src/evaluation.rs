@@ -70,6 +70,22 @@ impl Quarter {
         }
     }
 
+    /// The quarter before.
+    #[must_use]
+    pub const fn prev(self) -> Self {
+        if self.q == 1 {
+            Self {
+                year: self.year - 1,
+                q: 4,
+            }
+        } else {
+            Self {
+                year: self.year,
+                q: self.q - 1,
+            }
+        }
+    }
+
     /// The four quarters of a year.
     pub fn of_year(year: i32) -> [Self; 4] {
         [1, 2, 3, 4].map(|q| Self { year, q })

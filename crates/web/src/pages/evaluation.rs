@@ -23,28 +23,15 @@ use std::collections::BTreeMap;
 
 /// The quarter shown by default: the last one that is over.
 fn default_quarter(s: &AppState) -> Quarter {
-    let today = s.app.now().with_timezone(&CHINA).date_naive();
-    let q = Quarter::of(today);
-    Quarter::new(
-        if q.q == 1 { q.year - 1 } else { q.year },
-        if q.q == 1 { 4 } else { q.q - 1 },
-    )
-    .unwrap_or(q)
+    Quarter::of(s.app.now().with_timezone(&CHINA).date_naive()).prev()
 }
 
 fn recent_quarters(s: &AppState) -> Vec<String> {
-    let today = s.app.now().with_timezone(&CHINA).date_naive();
-    let mut q = Quarter::of(today);
-    let mut v = vec![q.to_string()];
-    for _ in 0..5 {
-        q = Quarter::new(
-            if q.q == 1 { q.year - 1 } else { q.year },
-            if q.q == 1 { 4 } else { q.q - 1 },
-        )
-        .unwrap_or(q);
-        v.push(q.to_string());
-    }
-    v
+    let now = Quarter::of(s.app.now().with_timezone(&CHINA).date_naive());
+    std::iter::successors(Some(now), |q| Some(q.prev()))
+        .take(6)
+        .map(|q| q.to_string())
+        .collect()
 }
 
 fn cat_name(scheme: &Scheme, lang: &str, c: Category) -> String {
