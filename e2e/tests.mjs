@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 const BASE = process.env.DAIBAN_URL;
 const ROLES = ['ent.demo', 'dainan.agent1', 'fgw.helper', 'dainan.leader', 'bureau.coord1', 'city.leader', 'sys.admin', 'sys.auditor'];
-const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel', 'activities', 'visits', 'survey', 'complaint', 'monthly_report'];
+const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel', 'activities', 'visits', 'survey', 'complaint', 'monthly_report', 'evaluation'];
 const keyPattern = new RegExp(`\\b(${KEY_PREFIXES.join('|')})\\.[a-z_0-9]+\\b`);
 
 const browser = await chromium.launch({
@@ -283,6 +283,44 @@ await check('the bureau schedules a training, records attendance and a return vi
   assert.ok((await page.locator('main').innerText()).includes('E2E 电话回访'));
   await page.screenshot({ path: 'artifacts/desktop-return-visit.png', fullPage: true });
   await ctx.close();
+  assert.deepEqual(errors, [], 'server errors');
+});
+
+await check('the evaluation: a published quarter, a scorecard with its evidence, the review, the public notice', async () => {
+  const errors = [];
+  const ctx = await browser.newContext({ locale: 'zh-CN' });
+  const page = await login(ctx, 'bureau.coord1');
+  page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  await page.goto(`${BASE}/evaluation?quarter=2026Q3`);
+  const main = await page.locator('main').innerText();
+  assert.ok(main.includes('2026Q3') && main.includes('通报记录') && main.includes('版本 1'), 'Q3 published, with its revisions');
+  await page.screenshot({ path: 'artifacts/desktop-evaluation-q3.png', fullPage: true });
+  // The last-ranked unit lost points: its scorecard links each finding to its evidence.
+  await page.locator('tbody tr').last().locator('a[href*="/units/"]').click();
+  await page.waitForURL(/\/evaluation\/2026Q3\/units\/\d+/);
+  const card = await page.locator('main').innerText();
+  assert.ok(card.includes('民主评议答卷'), 'the appraisal answers behind the 30 points');
+  assert.ok(await page.locator('main table a').count() > 0, 'findings link to their evidence');
+  await page.screenshot({ path: 'artifacts/desktop-evaluation-scorecard.png', fullPage: true });
+  // Q4 is in progress: confirm one proposed finding.
+  await page.goto(`${BASE}/findings?quarter=2026Q4&state=proposed`);
+  const before = await page.locator('tbody tr').count();
+  assert.ok(before > 0, 'Q4 has findings to review');
+  await page.locator('tbody tr').first().getByRole('button', { name: '确认' }).click();
+  await page.waitForLoadState('load');
+  await page.goto(`${BASE}/findings?quarter=2026Q4&state=proposed`);
+  assert.equal(await page.locator('tbody tr').count(), before - 1, 'one fewer to review');
+  await page.screenshot({ path: 'artifacts/desktop-evaluation-findings.png', fullPage: true });
+  await ctx.close();
+  // The public notice needs no login, on a phone too.
+  const anon = await browser.newContext({ locale: 'zh-CN', viewport: { width: 390, height: 844 } });
+  const pub = await anon.newPage();
+  pub.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
+  const resp = await pub.goto(`${BASE}/public/evaluation`);
+  assert.equal(resp.status(), 200);
+  assert.ok((await pub.locator('main').innerText()).includes('2026Q3'), 'published quarters listed');
+  await pub.screenshot({ path: 'artifacts/phone-public-evaluation.png', fullPage: true });
+  await anon.close();
   assert.deepEqual(errors, [], 'server errors');
 });
 

@@ -18,7 +18,7 @@ use crate::{App, Clock, FixedClock};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use daiban_domain::calendar::Calendar;
 use daiban_domain::clock::CHINA;
-use daiban_domain::mandate::MandateAction;
+use daiban_domain::mandate::{MandateAction, TerminationCause};
 use daiban_domain::project::ProjectStage;
 use daiban_domain::role::Role;
 use daiban_store::entity::{enterprise, unit, user};
@@ -95,6 +95,8 @@ enum Step {
     /// The next action on one case item.
     Item(String),
     Conclude,
+    /// The enterprise ends the mandate before any item is requested.
+    Terminate(TerminationCause),
     /// A step of the problems-and-meetings story.
     Coord(crate::demo_coordination::CoordStep),
     /// A step of the personnel-filing story.
@@ -752,11 +754,28 @@ pub async fn generate(
                     &meta,
                 )
                 .await?;
-                next.push((
-                    plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng)),
-                    Step::OpenStage(0),
-                ));
-                if let Some(agent) = plan.agent.filter(|_| rng.random_bool(0.3)) {
+                let first = plan.stage_time(0, after_workdays(&calendar, at, 1, &mut rng));
+                // A few projects are lost before their first item: one in a hundred because the
+                // agent pushed the enterprise away (a −5 finding), others for the enterprise's
+                // own reasons or a change of planning.
+                let lost = match n % 100 {
+                    11 => Some(TerminationCause::StaffFault),
+                    29 => Some(TerminationCause::EnterpriseDecision),
+                    63 => Some(TerminationCause::PolicyOrPlanning),
+                    _ => None,
+                };
+                match lost {
+                    Some(cause) => next.push((
+                        after_workdays(&calendar, at, 12, &mut rng),
+                        Step::Terminate(cause),
+                    )),
+                    None => next.push((first, Step::OpenStage(0))),
+                }
+                if let Some(agent) = plan
+                    .agent
+                    .filter(|_| rng.random_bool(0.3))
+                    .filter(|_| lost.is_none())
+                {
                     // Any time between a week after signing and the end of the year, so some
                     // problems are still climbing at the end.
                     let span = u32::try_from((end - at).num_days().clamp(8, 90)).unwrap_or(8);
@@ -966,9 +985,42 @@ pub async fn generate(
                         &sim,
                         &agent,
                         id,
-                        MandateAction::Conclude,
-                        m.version,
-                        "项目已竣工投产，全部审批手续办结。",
+                        &projects::MandateStep {
+                            action: MandateAction::Conclude,
+                            version: m.version,
+                            reason: "项目已竣工投产，全部审批手续办结。".into(),
+                            cause: None,
+                            fault_user_id: None,
+                        },
+                        &meta,
+                    )
+                    .await?;
+                    report.actions += 1;
+                }
+            }
+            Step::Terminate(cause) => {
+                let id = plan.id.unwrap_or_default();
+                if let Some(m) = projects::mandate(&sim.db.conn, &ent, id).await? {
+                    let reason = match cause {
+                        TerminationCause::StaffFault => {
+                            "代办员多次未按约定时间答复、推诿材料问题，企业决定将项目转至外地实施。"
+                        }
+                        TerminationCause::EnterpriseDecision => {
+                            "受市场行情影响，企业董事会决定暂缓投资，撤回本项目。"
+                        }
+                        _ => "项目选址与新一轮国土空间规划不符，企业另行选址后重新申报。",
+                    };
+                    projects::mandate_action(
+                        &sim,
+                        &ent,
+                        id,
+                        &projects::MandateStep {
+                            action: MandateAction::Terminate,
+                            version: m.version,
+                            reason: reason.into(),
+                            cause: Some(cause),
+                            fault_user_id: cause.names_staff().then_some(agent.user_id),
+                        },
                         &meta,
                     )
                     .await?;

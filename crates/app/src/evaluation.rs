@@ -697,7 +697,7 @@ pub async fn detect_now(
 }
 
 /// The quarter's result as `actor` may see it: the bureau every unit, a unit's staff their own
-/// unit's line (with its rank).
+/// unit's line (with its rank), without the appraisal while the quarter's survey is open.
 ///
 /// # Errors
 /// [`AppError::Forbidden`] for roles without evaluation records.
@@ -707,7 +707,13 @@ pub async fn for_actor(
     quarter: Quarter,
 ) -> AppResult<QuarterResult> {
     let own = findings::readable_unit(actor)?;
-    let mut r = of_quarter(app, quarter).await?;
+    let mut r = if own.is_some() && crate::surveys::is_open_for(app, quarter).await? {
+        // The answers are not shown to the units before the survey closes: every unit's
+        // appraisal is left out alike, so the ranks stay comparable.
+        compute(&app.db.conn, &app.scheme, quarter, &BTreeMap::new()).await?
+    } else {
+        of_quarter(app, quarter).await?
+    };
     if let Some(u) = own {
         r.units.retain(|x| x.unit_id == u);
     }

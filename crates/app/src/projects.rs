@@ -13,7 +13,7 @@ use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
 use crate::scope::{self, Scope};
 use crate::timeline::{self, Event, Notice, Occurred, Recipient};
-use daiban_domain::mandate::{MandateAction, MandateState, apply_mandate};
+use daiban_domain::mandate::{MandateAction, MandateState, TerminationCause, apply_mandate};
 use daiban_domain::project::{
     Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
 };
@@ -662,6 +662,10 @@ pub struct MandateView {
     pub last_reason: String,
     /// When it was concluded or terminated.
     pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why it was terminated (`enterprise_decision`, `policy_or_planning`, `staff_fault`, `other`).
+    pub termination_cause: Option<String>,
+    /// The staff member at fault, for a project lost through a staff member's own fault.
+    pub fault_user_name: Option<String>,
     /// Optimistic-concurrency version.
     pub version: i32,
 }
@@ -708,6 +712,10 @@ pub async fn mandate<C: ConnectionTrait>(
         })
         .collect();
     let signed_by_name = crate::users::user_name(db, m.signed_by).await?;
+    let fault_user_name = match m.fault_user_id {
+        Some(id) => Some(crate::users::user_name(db, Some(id)).await?),
+        None => None,
+    };
     Ok(Some(MandateView {
         id: m.id,
         project_id: m.project_id,
@@ -718,6 +726,8 @@ pub async fn mandate<C: ConnectionTrait>(
         signed_at: m.signed_at,
         last_reason: m.last_reason,
         closed_at: m.closed_at,
+        termination_cause: m.termination_cause,
+        fault_user_name,
         version: m.version,
     }))
 }
@@ -820,6 +830,8 @@ pub async fn sign_mandate(
         signed_at: Set(now),
         last_reason: Set(String::new()),
         closed_at: Set(None),
+        termination_cause: Set(None),
+        fault_user_id: Set(None),
         version: Set(1),
         updated_at: Set(now),
         ..Default::default()
@@ -852,22 +864,41 @@ pub async fn sign_mandate(
     Ok(v)
 }
 
+/// One action on a mandate.
+#[derive(Debug, Clone)]
+pub struct MandateStep {
+    /// Suspend, resume, conclude or terminate.
+    pub action: MandateAction,
+    /// The mandate's version last read.
+    pub version: i32,
+    /// Why.
+    pub reason: String,
+    /// For a termination: why it ends (required).
+    pub cause: Option<TerminationCause>,
+    /// For a project lost through a staff member's own fault: the agent or helper who served the
+    /// project and is at fault.
+    pub fault_user_id: Option<i64>,
+}
+
 /// Suspends (中止), resumes (续办), concludes (办结) or terminates (终止) a mandate; the project's
-/// status follows.
+/// status follows. A termination names its cause; a project lost through a staff member's own
+/// fault names that member (an agent or helper who served the project), and a proposed
+/// `project_lost` finding against their unit is written in the same transaction, for the bureau
+/// to confirm or dismiss.
 ///
 /// # Errors
 /// [`AppError::Forbidden`]; [`AppError::Conflict`] for an action the mandate's state does not
 /// allow (the message names the state) or a stale version; [`AppError::Invalid`] without a
-/// reason.
+/// reason, a termination without its cause, or a staff-fault termination without a staff member
+/// who served the project.
 pub async fn mandate_action(
     app: &App,
     actor: &Actor,
     project_id: i64,
-    action: MandateAction,
-    version: i32,
-    reason: &str,
+    step: &MandateStep,
     meta: &Meta,
 ) -> AppResult<MandateView> {
+    let (action, version) = (step.action, step.version);
     let w = app.begin_write().await?;
     let p = model_in_scope(&w.txn, actor, project_id).await?;
     if !(actor.is(Role::Enterprise) || acts_as_agent(actor, &p)) {
@@ -879,7 +910,12 @@ pub async fn mandate_action(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut c = Checks::default();
-    let reason = c.text("reason", "原因", reason, 1000);
+    let reason = c.text("reason", "原因", &step.reason, 1000);
+    let (cause, fault) = if action == MandateAction::Terminate {
+        termination_checks(&w.txn, &mut c, project_id, step).await?
+    } else {
+        (None, None)
+    };
     c.finish()?;
     let from = MandateState::from_code(&m.state)
         .ok_or_else(|| anyhow::anyhow!("unknown mandate state {}", m.state))?;
@@ -895,6 +931,14 @@ pub async fn mandate_action(
         .col_expr(
             mandate::Column::ClosedAt,
             Expr::value(if closed { Some(now) } else { None }),
+        )
+        .col_expr(
+            mandate::Column::TerminationCause,
+            Expr::value(cause.map(|c| c.code().to_owned())),
+        )
+        .col_expr(
+            mandate::Column::FaultUserId,
+            Expr::value(fault.as_ref().map(|u| u.id)),
         )
         .col_expr(mandate::Column::Version, Expr::value(version + 1))
         .col_expr(mandate::Column::UpdatedAt, Expr::value(now))
@@ -912,6 +956,34 @@ pub async fn mandate_action(
         MandateState::Terminated => ProjectStatus::Terminated,
     };
     set_status(&w.txn, &p, p.version, status, None, now).await?;
+    if let Some(u) = &fault {
+        crate::findings::insert(
+            &w.txn,
+            now,
+            &app.scheme,
+            crate::findings::NewFinding {
+                unit_id: u
+                    .unit_id
+                    .ok_or_else(|| anyhow::anyhow!("staff without a unit"))?,
+                rule: "project_lost".into(),
+                occurred_on: now.with_timezone(&daiban_domain::clock::CHINA).date_naive(),
+                evidence_kind: "project".into(),
+                evidence_id: Some(p.id),
+                evidence_label: format!("项目流失：{}（{}）", p.name, u.name),
+                project_id: Some(p.id),
+                detected_key: Some(format!("project_lost:{}", p.id)),
+                note: reason.clone(),
+                source: crate::findings::Source::Detected,
+                recorded_by: Some(actor.user_id),
+                confirmed_by: None,
+            },
+        )
+        .await?;
+    }
+    let reason = match cause {
+        Some(c) => format!("{}：{reason}", c.label_zh()),
+        None => reason,
+    };
     finish_project_change(
         &w.txn,
         now,
@@ -944,6 +1016,86 @@ pub async fn mandate_action(
         .ok_or(AppError::NotFound)?;
     w.commit().await?;
     Ok(v)
+}
+
+/// The agents and helpers who served a project (first contact, agent or helper of its case
+/// items, its bureau helper, the agents its mandate names), by id: those a termination for a
+/// staff member's own fault may name.
+///
+/// # Errors
+/// [`AppError::NotFound`] outside scope.
+pub async fn fault_candidates<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    project_id: i64,
+) -> AppResult<Vec<(i64, String)>> {
+    model_in_scope(db, actor, project_id).await?;
+    Ok(served_staff(db, project_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+async fn served_staff<C: ConnectionTrait>(db: &C, project_id: i64) -> AppResult<Vec<user::Model>> {
+    let mut ids: Vec<i64> = crate::visits::served_by(db, &[project_id])
+        .await?
+        .into_iter()
+        .map(|s| s.user_id)
+        .collect();
+    if let Some(m) = mandate::Entity::find()
+        .filter(mandate::Column::ProjectId.eq(project_id))
+        .one(db)
+        .await?
+    {
+        let agents: Vec<i64> = serde_json::from_str(&m.agent_ids).map_err(anyhow::Error::from)?;
+        ids.extend(agents);
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::UnitId.is_not_null())
+        .filter(user::Column::Role.is_in([Role::Agent.code(), Role::Helper.code()]))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The cause of a termination and, for a staff fault, the staff member at fault: one who served
+/// the project (first contact, agent or helper of its case items, or its bureau helper).
+async fn termination_checks<C: ConnectionTrait>(
+    db: &C,
+    c: &mut Checks,
+    project_id: i64,
+    step: &MandateStep,
+) -> AppResult<(Option<TerminationCause>, Option<user::Model>)> {
+    let Some(cause) = step.cause else {
+        c.push(FieldError::new(
+            "cause",
+            "required",
+            "终止委托代办须选择终止原因",
+            "a termination needs its cause",
+        ));
+        return Ok((None, None));
+    };
+    if !cause.names_staff() {
+        return Ok((Some(cause), None));
+    }
+    let fault = match step.fault_user_id {
+        Some(id) => served_staff(db, project_id)
+            .await?
+            .into_iter()
+            .find(|u| u.id == id),
+        None => None,
+    };
+    if fault.is_none() {
+        c.push(FieldError::new(
+            "fault_user_id",
+            "not_served",
+            "因工作人员个人原因流失的项目须选定为该项目服务过的代办员或帮办员",
+            "a project lost through a staff member's fault must name an agent or helper who served it",
+        ));
+    }
+    Ok((Some(cause), fault))
 }
 
 /// A coordinator assigns a bureau helper to a major project.

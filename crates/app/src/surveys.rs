@@ -66,6 +66,19 @@ fn is_closed(m: &survey::Model, today: NaiveDate) -> bool {
     m.state == "closed" || today > m.closes_on
 }
 
+/// Whether `quarter`'s survey is still taking answers (a unit's staff see their result, and
+/// their appraisal in the evaluation, only once it has closed).
+///
+/// # Errors
+/// Database failure.
+pub async fn is_open_for(app: &App, quarter: Quarter) -> AppResult<bool> {
+    Ok(survey::Entity::find()
+        .filter(survey::Column::Quarter.eq(quarter.to_string()))
+        .one(&app.db.conn)
+        .await?
+        .is_some_and(|m| !is_closed(&m, today(app))))
+}
+
 /// The units the evaluation covers: every active town unit and department.
 ///
 /// # Errors

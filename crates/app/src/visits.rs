@@ -258,7 +258,10 @@ pub async fn served<C: ConnectionTrait>(
     served_by(db, project_ids).await
 }
 
-async fn served_by<C: ConnectionTrait>(db: &C, project_ids: &[i64]) -> AppResult<Vec<ServedStaff>> {
+pub(crate) async fn served_by<C: ConnectionTrait>(
+    db: &C,
+    project_ids: &[i64],
+) -> AppResult<Vec<ServedStaff>> {
     if project_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -155,6 +155,72 @@ impl fmt::Display for MandateAction {
     }
 }
 
+/// Why a mandate was terminated (终止原因). Only [`TerminationCause::StaffFault`] is a finding
+/// of the evaluation: attachment 2 deducts 5 points per project lost through a staff member's own
+/// fault (因工作人员个人原因造成项目流失), against that member's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminationCause {
+    /// 企业自身决策调整（放弃投资、变更计划）.
+    EnterpriseDecision,
+    /// 政策、规划或用地条件变化.
+    PolicyOrPlanning,
+    /// 因工作人员个人原因造成项目流失（推诿、拖延、服务不到位）.
+    StaffFault,
+    /// 其他原因（原因中写明）.
+    Other,
+}
+
+impl TerminationCause {
+    /// Every cause, in the order the form offers them.
+    pub const ALL: [Self; 4] = [
+        Self::EnterpriseDecision,
+        Self::PolicyOrPlanning,
+        Self::StaffFault,
+        Self::Other,
+    ];
+
+    /// The stable code: `enterprise_decision`, `policy_or_planning`, `staff_fault`, `other`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::EnterpriseDecision => "enterprise_decision",
+            Self::PolicyOrPlanning => "policy_or_planning",
+            Self::StaffFault => "staff_fault",
+            Self::Other => "other",
+        }
+    }
+
+    /// The cause with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// The Chinese term.
+    pub const fn label_zh(self) -> &'static str {
+        match self {
+            Self::EnterpriseDecision => "企业自身决策调整",
+            Self::PolicyOrPlanning => "政策、规划或用地条件变化",
+            Self::StaffFault => "因工作人员个人原因造成项目流失",
+            Self::Other => "其他原因",
+        }
+    }
+
+    /// The English term.
+    pub const fn label_en(self) -> &'static str {
+        match self {
+            Self::EnterpriseDecision => "the enterprise's own decision",
+            Self::PolicyOrPlanning => "a change of policy, planning or land",
+            Self::StaffFault => "lost through a staff member's own fault",
+            Self::Other => "another cause",
+        }
+    }
+
+    /// Whether the cause must name the staff member at fault (and is a lost-project finding).
+    pub const fn names_staff(self) -> bool {
+        matches!(self, Self::StaffFault)
+    }
+}
+
 /// A mandate action that is not allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum MandateError {
@@ -213,6 +279,15 @@ pub fn allowed_mandate_actions(from: MandateState) -> Vec<MandateAction> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn termination_causes_round_trip_and_only_staff_fault_names_a_person() {
+        for c in TerminationCause::ALL {
+            assert_eq!(TerminationCause::from_code(c.code()), Some(c));
+            assert_eq!(c.names_staff(), c == TerminationCause::StaffFault);
+        }
+        assert_eq!(TerminationCause::from_code("fault"), None);
+    }
     use MandateAction as A;
     use MandateState as S;
 

@@ -17,6 +17,10 @@ pub struct Model {
     pub signed_at: DateTimeUtc,
     pub last_reason: String,
     pub closed_at: Option<DateTimeUtc>,
+    /// Why it was terminated (`TerminationCause` code), when it was.
+    pub termination_cause: Option<String>,
+    /// The staff member at fault, for a project lost through a staff member's own fault.
+    pub fault_user_id: Option<i64>,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }

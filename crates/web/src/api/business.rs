@@ -19,7 +19,7 @@ use daiban_app::projects::{
 use daiban_app::timeline::Occurred;
 use daiban_app::uploads::{self, UploadView};
 use daiban_app::{AppError, FieldError};
-use daiban_domain::mandate::MandateAction;
+use daiban_domain::mandate::{MandateAction, TerminationCause};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -309,9 +309,16 @@ pub struct MandateActionRequest {
     pub version: i32,
     /// Why.
     pub reason: String,
+    /// For `terminate`: `enterprise_decision`, `policy_or_planning`, `staff_fault` or `other`.
+    #[serde(default)]
+    pub cause: Option<String>,
+    /// For `staff_fault`: the agent or helper at fault, one who served the project.
+    #[serde(default)]
+    pub fault_user_id: Option<i64>,
 }
 
-/// Suspend, resume, conclude or terminate the mandate.
+/// Suspend, resume, conclude or terminate the mandate. A termination for `staff_fault` proposes
+/// a `project_lost` finding against the unit of the staff member at fault.
 #[utoipa::path(post, path = "/api/v1/projects/{id}/mandate/actions", tag = "projects", security(("bearer" = [])), params(("id" = i64, Path)), request_body = MandateActionRequest,
     responses((status = 200, body = MandateView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn mandate_action(
@@ -328,18 +335,28 @@ pub async fn mandate_action(
             "action must be suspend, resume, conclude or terminate",
         )])));
     };
-    projects::mandate_action(
-        &s.app,
-        &user.actor,
-        id,
+    let cause = match r.cause.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(TerminationCause::from_code(c).ok_or_else(|| {
+            user.err(AppError::Invalid(vec![FieldError::new(
+                "cause",
+                "unknown",
+                "终止原因应为 enterprise_decision、policy_or_planning、staff_fault 或 other",
+                "cause must be enterprise_decision, policy_or_planning, staff_fault or other",
+            )]))
+        })?),
+    };
+    let step = projects::MandateStep {
         action,
-        r.version,
-        &r.reason,
-        &user.ctx.meta,
-    )
-    .await
-    .map(Json)
-    .map_err(|e| user.err(e))
+        version: r.version,
+        reason: r.reason,
+        cause,
+        fault_user_id: r.fault_user_id,
+    };
+    projects::mandate_action(&s.app, &user.actor, id, &step, &user.ctx.meta)
+        .await
+        .map(Json)
+        .map_err(|e| user.err(e))
 }
 
 /// Request catalog items for a project (the enterprise or the agent side).

@@ -14,6 +14,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use daiban_app::evaluation::{self, Publication, QuarterResult, UnitResult, YearLine};
 use daiban_app::findings::{self, FindingDecision, FindingFilter, FindingView, RecordInput};
+use daiban_app::surveys;
 use daiban_app::{AppError, AppResult};
 use daiban_domain::clock::CHINA;
 use daiban_domain::evaluation::{Category, Quarter, Scheme, fmt_points};
@@ -332,6 +333,8 @@ pub struct CardCategory {
     pub basis: String,
     /// The confirmed findings counted.
     pub findings: Vec<FindingRow>,
+    /// The democratic appraisal (its evidence is the survey, not findings).
+    pub is_appraisal: bool,
 }
 
 #[derive(Template)]
@@ -342,6 +345,43 @@ struct CardTpl {
     l: Line,
     categories: Vec<CardCategory>,
     others: Vec<FindingRow>,
+    appraisal: CardAppraisal,
+}
+
+/// The evidence behind the appraisal points: the survey's counts, or the bureau's decision.
+enum CardAppraisal {
+    /// No survey for the quarter.
+    None,
+    /// The survey is open and the caller is the unit's own staff.
+    Pending,
+    /// The unit's counts (and decision) in the survey, linked.
+    Result(i64, Box<daiban_app::surveys::UnitResult>),
+}
+
+/// The scorecard's appraisal evidence as `user` may see it (the survey's own scope decides).
+async fn card_appraisal(s: &AppState, user: &PageUser, q: Quarter, unit_id: i64) -> CardAppraisal {
+    let Ok(list) = surveys::list(&s.app, &user.actor).await else {
+        return CardAppraisal::None;
+    };
+    let quarter = q.to_string();
+    let Some(sv) = list.into_iter().find(|v| v.quarter == quarter) else {
+        // A unit's staff are listed only closed surveys.
+        return match surveys::is_open_for(&s.app, q).await {
+            Ok(true) => CardAppraisal::Pending,
+            _ => CardAppraisal::None,
+        };
+    };
+    match surveys::results(&s.app, &user.actor, sv.id).await {
+        Ok(r) => r
+            .units
+            .into_iter()
+            .find(|u| u.unit_id == unit_id)
+            .map_or(CardAppraisal::None, |u| {
+                CardAppraisal::Result(sv.id, Box::new(u))
+            }),
+        Err(AppError::Forbidden(_)) => CardAppraisal::Pending,
+        Err(_) => CardAppraisal::None,
+    }
 }
 
 /// GET /evaluation/{quarter}/units/{id} — a unit's scorecard.
@@ -385,6 +425,7 @@ pub async fn scorecard(
                     .flatten()
                     .map_or_else(|| t(lang, "evaluation.no_appraisal"), fmt_points),
                 basis: pick(lang, &c.basis_zh, &c.basis_en),
+                is_appraisal: c.code == Category::Appraisal,
                 findings: confirmed
                     .iter()
                     .filter(|f| f.category == c.code.code())
@@ -405,8 +446,10 @@ pub async fn scorecard(
                 (format!("{} · {q}", u.unit_name), None),
             ],
         );
+        let appraisal = card_appraisal(&s, &user, q, unit_id).await;
         AppResult::Ok(CardTpl {
             c,
+            appraisal,
             quarter: q.to_string(),
             l: line(u),
             categories,

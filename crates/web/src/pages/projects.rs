@@ -26,7 +26,7 @@ use daiban_app::users::{self, UserFilter};
 use daiban_app::{AppError, AppResult, FieldError, enterprises};
 use daiban_domain::case_item::{CaseState, allowed_actions};
 use daiban_domain::clock::ItemType;
-use daiban_domain::mandate::{MandateAction, MandateState};
+use daiban_domain::mandate::{MandateAction, MandateState, TerminationCause};
 use daiban_domain::problem::ProblemCategory;
 use daiban_domain::project::{PolicyStanding, ProjectStage, ProjectStatus};
 use daiban_domain::role::Role;
@@ -504,6 +504,12 @@ struct ProjectTpl {
     mandate_state: String,
     mandate_signed: String,
     mandate_actions: Vec<(String, String)>,
+    /// For the termination form: (code, label) of each cause.
+    termination_causes: Vec<(String, String)>,
+    /// Who a staff-fault termination may name.
+    fault_candidates: Vec<(i64, String)>,
+    /// The termination's cause and the person at fault, shown once terminated.
+    termination: String,
     cases: Vec<CaseRow>,
     events: Vec<EventRow>,
     expected: Option<ExpectedCompletion>,
@@ -619,6 +625,27 @@ async fn project_page(
         }
         _ => vec![],
     };
+    let may_terminate = mandate_actions.iter().any(|(code, _)| code == "terminate");
+    let fault_candidates = if may_terminate {
+        projects::fault_candidates(db, a, id).await?
+    } else {
+        vec![]
+    };
+    let termination = mandate
+        .as_ref()
+        .and_then(|m| {
+            let cause = TerminationCause::from_code(m.termination_cause.as_deref()?)?;
+            let label = if lang == "en" {
+                cause.label_en()
+            } else {
+                cause.label_zh()
+            };
+            Some(match &m.fault_user_name {
+                Some(n) => format!("{label}（{n}）"),
+                None => label.to_owned(),
+            })
+        })
+        .unwrap_or_default();
     let mut c = chrome(
         user,
         "/projects",
@@ -641,6 +668,19 @@ async fn project_page(
             .unwrap_or_default(),
         mandate,
         mandate_actions,
+        termination_causes: TerminationCause::ALL
+            .into_iter()
+            .map(|c| {
+                let label = if lang == "en" {
+                    c.label_en()
+                } else {
+                    c.label_zh()
+                };
+                (c.code().to_owned(), label.to_owned())
+            })
+            .collect(),
+        fault_candidates,
+        termination,
         declined_or_out: status == Some(ProjectStatus::Declined) || !served,
         r: row(lang, p),
         cases,
@@ -798,6 +838,10 @@ pub struct ProjectForm {
     occurred_at: String,
     #[serde(default)]
     backdate_reason: String,
+    #[serde(default)]
+    cause: String,
+    #[serde(default)]
+    fault_user_id: String,
 }
 
 fn occurred(at: &str, reason: &str) -> Result<Occurred, AppError> {
@@ -875,17 +919,14 @@ pub async fn mandate_action(
     let Some(act) = MandateAction::from_code(&action) else {
         return error_page(&AppError::NotFound, user.lang, &user.meta.request_id);
     };
-    match projects::mandate_action(
-        &s.app,
-        &user.actor,
-        id,
-        act,
-        f.version,
-        &f.reason,
-        &user.meta,
-    )
-    .await
-    {
+    let step = projects::MandateStep {
+        action: act,
+        version: f.version,
+        reason: f.reason,
+        cause: TerminationCause::from_code(&f.cause),
+        fault_user_id: int(&f.fault_user_id),
+    };
+    match projects::mandate_action(&s.app, &user.actor, id, &step, &user.meta).await {
         Ok(_) => see_other(&format!("/projects/{id}?done=mandate")),
         Err(e) => rerender(&s, &user, id, &e).await,
     }

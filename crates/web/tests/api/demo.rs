@@ -294,6 +294,28 @@ async fn the_demo_city_has_published_quarters_with_reviewed_findings() {
         confirmed > 10,
         "findings detected from the year: {confirmed}"
     );
+    // The demo's project lost through the agent's fault: the mandate names the cause and the
+    // person, and the finding is against that agent's town.
+    use daiban_store::entity::{mandate, user};
+    let lost = mandate::Entity::find()
+        .filter(mandate::Column::TerminationCause.eq("staff_fault"))
+        .all(db)
+        .await
+        .expect("mandates");
+    assert_eq!(lost.len(), 1, "one in a hundred, the twelfth project");
+    let agent = user::Entity::find_by_id(lost[0].fault_user_id.expect("at fault"))
+        .one(db)
+        .await
+        .expect("user")
+        .expect("agent");
+    let f = finding::Entity::find()
+        .filter(finding::Column::Rule.eq("project_lost"))
+        .one(db)
+        .await
+        .expect("finding")
+        .expect("a project_lost finding");
+    assert_eq!(Some(f.unit_id), agent.unit_id);
+    assert_eq!(f.project_id, Some(lost[0].project_id));
     let published = daiban_app::evaluation::publications(
         db,
         daiban_domain::evaluation::Quarter::new(2026, 3).expect("quarter"),

@@ -890,3 +890,225 @@ async fn an_adjustment_against_the_rules_is_one_person_time() {
         0.0
     );
 }
+
+#[tokio::test]
+async fn a_problem_left_too_long_at_the_department_is_late_reporting_against_it() {
+    let t = TestApp::new().await;
+    // Monday 2 November 2026, 10:00 China time.
+    t.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 11, 2, 2, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    let (pid, ids) = active_project(&t, &["XT-001"]).await;
+    let ent = t.token("ent.a").await;
+    let dx = unit_id(&t, "D-X").await;
+    let r = post(
+        &t,
+        &ent,
+        &format!("/api/v1/projects/{pid}/problems"),
+        json!({"title": "消防设计审查意见反复", "description": "三次提出新的修改意见", "category": "approval", "department_id": dx, "case_item_ids": ids}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Two working days at the department (3 and 4 November); on Thursday it is late.
+    t.clock.advance(chrono::Duration::days(3));
+    let m = daiban_app::monitor::run_once(&t.app)
+        .await
+        .expect("monitor");
+    assert_eq!(m.problems_escalated, 1, "{m:?}");
+    let coord = t.token("coord").await;
+    let list = get(
+        &t,
+        &coord,
+        &format!("/api/v1/findings?quarter=2026Q4&unit_id={dx}&category=service"),
+    )
+    .await
+    .json();
+    let late: Vec<&Value> = list
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["evidence_kind"] == "problem_overdue")
+        .collect();
+    assert_eq!(late.len(), 1, "{list}");
+    assert_eq!(late[0]["rule"], "coordination_delay");
+    assert_eq!(late[0]["project_id"], pid);
+    assert_eq!(late[0]["state"], "proposed");
+    // Nothing counts until confirmed; then −3 in service for the department, not for the town.
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "D-X")["categories"]["service"],
+        30.0
+    );
+    let r = decide(&t, &coord, late[0], "confirmed", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = result(&t, &coord, "2026Q4").await;
+    assert_eq!(line(&v, "D-X")["categories"]["service"], 27.0);
+    assert_eq!(line(&v, "T-A")["categories"]["service"], 30.0);
+    // A second run detects nothing new.
+    let d = post(&t, &coord, "/api/v1/evaluation/2026Q4/detection", json!({}))
+        .await
+        .json();
+    assert_eq!(d["late_problems"], 0, "{d}");
+}
+
+#[tokio::test]
+async fn a_project_lost_through_the_agents_fault_is_a_proposed_finding_against_the_town() {
+    let t = TestApp::new().await;
+    let (pid, _) = active_project(&t, &["XT-001"]).await;
+    let ent = t.token("ent.a").await;
+    let agent_id = t.user_id("agent.a").await;
+    let terminate = |body: Value| {
+        let t = &t;
+        let ent = ent.clone();
+        async move {
+            post(
+                t,
+                &ent,
+                &format!("/api/v1/projects/{pid}/mandate/actions"),
+                body,
+            )
+            .await
+        }
+    };
+    // A termination names its cause; a staff fault names someone who served the project.
+    let r = terminate(json!({"action": "terminate", "version": 1, "reason": "转至外地"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("\"cause\""), "{}", r.text);
+    let r = terminate(
+        json!({"action": "terminate", "version": 1, "reason": "转至外地", "cause": "bad_luck"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = terminate(
+        json!({"action": "terminate", "version": 1, "reason": "转至外地", "cause": "staff_fault"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("fault_user_id"), "{}", r.text);
+    let outsider = t.user_id("agent.b").await;
+    let r = terminate(json!({"action": "terminate", "version": 1, "reason": "转至外地", "cause": "staff_fault", "fault_user_id": outsider})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.text.contains("fault_user_id"), "{}", r.text);
+    let coord = t.token("coord").await;
+    let ta = unit_id(&t, "T-A").await;
+    let findings = |unit: i64| {
+        let t = &t;
+        let coord = coord.clone();
+        async move {
+            get(
+                t,
+                &coord,
+                &format!("/api/v1/findings?quarter=2026Q4&unit_id={unit}"),
+            )
+            .await
+            .json()
+        }
+    };
+    assert_eq!(findings(ta).await, json!([]), "refused: nothing written");
+    let r = terminate(json!({"action": "terminate", "version": 1, "reason": "代办员多次推诿，企业决定转至外地", "cause": "staff_fault", "fault_user_id": agent_id})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let m = r.json();
+    assert_eq!(m["state"], "terminated");
+    assert_eq!(m["termination_cause"], "staff_fault");
+    assert_eq!(m["fault_user_name"], "测试agent.a");
+    let list = findings(ta).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let f = &list[0];
+    assert_eq!(f["rule"], "project_lost");
+    assert_eq!(f["category"], "service");
+    assert_eq!(f["evidence_kind"], "project");
+    assert_eq!(f["project_id"], pid);
+    assert_eq!(f["state"], "proposed");
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["service"],
+        30.0,
+        "proposed: not counted"
+    );
+    let r = decide(&t, &coord, f, "confirmed", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["service"],
+        25.0,
+        "−5 per project lost"
+    );
+}
+
+#[tokio::test]
+async fn a_units_appraisal_stays_hidden_from_it_until_the_survey_closes_then_the_scorecard_shows_its_answers()
+ {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let s = post(
+        &t,
+        &coord,
+        "/api/v1/surveys",
+        json!({"quarter": "2026Q4", "title": "2026年第四季度满意度测评", "opens_on": "2026-11-27", "closes_on": "2026-12-20"}),
+    )
+    .await;
+    assert_eq!(s.status, StatusCode::CREATED, "{}", s.text);
+    let s = s.json();
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/surveys/{}/respondents", s["id"]),
+        json!({"people": [{"name": "政务服务中心窗口 张敏", "group": "service_center"}]}),
+    )
+    .await;
+    let token = r.json()[0]["token"].as_str().expect("token").to_owned();
+    let (ta, tb, dx) = (
+        unit_id(&t, "T-A").await,
+        unit_id(&t, "T-B").await,
+        unit_id(&t, "D-X").await,
+    );
+    let r = t
+        .api(
+            Method::PUT,
+            &format!("/api/v1/survey-responses/{token}"),
+            None,
+            Some(json!({"answers": [
+                {"unit_id": ta, "answer": "satisfied"},
+                {"unit_id": tb, "answer": "excellent"},
+                {"unit_id": dx, "answer": "dissatisfied"},
+            ]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // The bureau sees the running appraisal; the town's leader not while the survey is open.
+    assert_eq!(
+        line(&result(&t, &coord, "2026Q4").await, "T-A")["categories"]["appraisal"],
+        24.0
+    );
+    let lead = t.token("lead.a").await;
+    let own = result(&t, &lead, "2026Q4").await;
+    assert_eq!(line(&own, "T-A")["categories"]["appraisal"], Value::Null);
+    let session = t.page_login("lead.a").await;
+    let card = t
+        .page(&format!("/evaluation/2026Q4/units/{ta}"), &session)
+        .await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.text);
+    assert!(card.text.contains("评议结束后显示"), "{}", card.text);
+    assert!(!card.text.contains("作答人数"));
+    // Closed: the leader sees the points and, on the scorecard, the answers behind them.
+    let s = get(&t, &coord, &format!("/api/v1/surveys/{}", s["id"]))
+        .await
+        .json();
+    let r = post(
+        &t,
+        &coord,
+        &format!("/api/v1/surveys/{}/close", s["id"]),
+        json!({"version": s["version"]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        line(&result(&t, &lead, "2026Q4").await, "T-A")["categories"]["appraisal"],
+        24.0
+    );
+    let card = t
+        .page(&format!("/evaluation/2026Q4/units/{ta}"), &session)
+        .await;
+    assert!(card.text.contains("作答人数 1"), "{}", card.text);
+    assert!(card.text.contains(&format!("/surveys/{}", s["id"])));
+}

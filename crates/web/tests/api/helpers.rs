@@ -252,6 +252,19 @@ impl TestApp {
         self.send(req.expect("request")).await
     }
 
+    /// The id of the account with this username.
+    pub async fn user_id(&self, username: &str) -> i64 {
+        use daiban_store::entity::user;
+        use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.app.db.conn)
+            .await
+            .expect("db")
+            .expect("user")
+            .id
+    }
+
     pub async fn token(&self, username: &str) -> String {
         let r = self
             .api(

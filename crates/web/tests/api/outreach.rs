@@ -28,18 +28,6 @@ async fn unit_id(t: &TestApp, code: &str) -> i64 {
         .id
 }
 
-async fn user_id(t: &TestApp, username: &str) -> i64 {
-    use daiban_store::entity::user;
-    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&t.app.db.conn)
-        .await
-        .expect("query")
-        .expect("user")
-        .id
-}
-
 /// A second agent in town A.
 async fn second_agent(t: &TestApp) {
     let hash = daiban_app::auth::hash_password(PASSWORD)
@@ -108,7 +96,7 @@ async fn attendance_in_five_states_yields_exactly_the_discipline_evidence() {
     let t = TestApp::new().await;
     second_agent(&t).await;
     let coord = t.token("coord").await;
-    let (agent_b, helper_x) = (user_id(&t, "agent.b").await, user_id(&t, "helper.x").await);
+    let (agent_b, helper_x) = (t.user_id("agent.b").await, t.user_id("helper.x").await);
     let a = schedule(&t, &coord, &[agent_b, helper_x]).await;
     let id = a["id"].as_i64().expect("id");
     assert_eq!(a["status"], "scheduled");
@@ -117,7 +105,7 @@ async fn attendance_in_five_states_yields_exactly_the_discipline_evidence() {
     assert_eq!(a["invited_count"], 5, "{a}");
     for u in ["agent.a", "agent.a2", "lead.a", "agent.b", "helper.x"] {
         assert_eq!(
-            notices(&t, user_id(&t, u).await, "activity").await,
+            notices(&t, t.user_id(u).await, "activity").await,
             1,
             "{u} is invited"
         );
@@ -260,7 +248,7 @@ async fn attendance_in_five_states_yields_exactly_the_discipline_evidence() {
 async fn a_cancelled_activity_notifies_and_takes_no_attendance() {
     let t = TestApp::new().await;
     let coord = t.token("coord").await;
-    let helper_x = user_id(&t, "helper.x").await;
+    let helper_x = t.user_id("helper.x").await;
     let a = schedule(&t, &coord, &[helper_x]).await;
     let id = a["id"].as_i64().expect("id");
     let path = format!("/api/v1/activities/{id}/cancel");
@@ -281,10 +269,7 @@ async fn a_cancelled_activity_notifies_and_takes_no_attendance() {
         2,
         "invited, then cancelled"
     );
-    assert_eq!(
-        notices(&t, user_id(&t, "agent.a").await, "activity").await,
-        2
-    );
+    assert_eq!(notices(&t, t.user_id("agent.a").await, "activity").await, 2);
     let r = post(
         &t,
         &coord,
@@ -329,7 +314,7 @@ async fn a_cancelled_activity_notifies_and_takes_no_attendance() {
         assert!(fields.iter().any(|x| x == f), "{f} missing in {fields:?}");
     }
     // An enterprise user cannot be invited.
-    let ent = user_id(&t, "ent.a").await;
+    let ent = t.user_id("ent.a").await;
     let r = post(
         &t,
         &coord,
@@ -345,7 +330,7 @@ async fn a_cancelled_activity_notifies_and_takes_no_attendance() {
 async fn each_role_sees_its_own_slice() {
     let t = TestApp::new().await;
     let coord = t.token("coord").await;
-    let (agent_a, agent_b) = (user_id(&t, "agent.a").await, user_id(&t, "agent.b").await);
+    let (agent_a, agent_b) = (t.user_id("agent.a").await, t.user_id("agent.b").await);
     let a = schedule(&t, &coord, &[agent_b]).await;
     let id = a["id"].as_i64().expect("id");
     // An agent sees its own invitation and its own history only.
@@ -466,7 +451,7 @@ async fn return_visits_appraise_the_staff_who_served_and_raise_problems() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let coord = t.token("coord").await;
-    let (agent_a, helper_x) = (user_id(&t, "agent.a").await, user_id(&t, "helper.x").await);
+    let (agent_a, helper_x) = (t.user_id("agent.a").await, t.user_id("helper.x").await);
     let r = get(
         &t,
         &coord,
@@ -667,7 +652,7 @@ async fn the_outreach_pages_work_for_each_role() {
         json!({"action": "accept", "version": 1, "materials": ["M01"]}),
     )
     .await;
-    let agent_a = user_id(&t, "agent.a").await;
+    let agent_a = t.user_id("agent.a").await;
     // The coordinator schedules through the page.
     let s = t.page_login("coord").await;
     let page = t.page("/activities", &s).await;

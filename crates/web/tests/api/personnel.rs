@@ -28,18 +28,6 @@ async fn get(t: &TestApp, tok: &str, path: &str) -> crate::helpers::Resp {
     t.api(Method::GET, path, Some(tok), None).await
 }
 
-async fn user_id(t: &TestApp, username: &str) -> i64 {
-    use daiban_store::entity::user;
-    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&t.app.db.conn)
-        .await
-        .expect("db")
-        .expect("user")
-        .id
-}
-
 async fn unit_id(t: &TestApp, code: &str) -> i64 {
     daiban_app::units::find_by_code(&t.app.db.conn, code)
         .await
@@ -122,7 +110,7 @@ async fn a_selection_takes_effect_only_when_the_bureau_approves() {
     let t = TestApp::new().await;
     let lead = t.token("lead.a").await;
     let coord = t.token("coord").await;
-    let agent_a = user_id(&t, "agent.a").await;
+    let agent_a = t.user_id("agent.a").await;
 
     let reg = get(&t, &coord, "/api/v1/personnel/register").await;
     assert_eq!(reg.status, StatusCode::OK, "{}", reg.text);
@@ -245,8 +233,8 @@ async fn a_selection_takes_effect_only_when_the_bureau_approves() {
 async fn every_broken_rule_of_a_proposal_is_named() {
     let t = TestApp::new().await;
     let lead = t.token("lead.a").await;
-    let agent_a = user_id(&t, "agent.a").await;
-    let agent_b = user_id(&t, "agent.b").await;
+    let agent_a = t.user_id("agent.a").await;
+    let agent_b = t.user_id("agent.b").await;
 
     let r = post(
         &t,
@@ -299,7 +287,7 @@ async fn every_broken_rule_of_a_proposal_is_named() {
     );
 
     // A department has exactly one helper: a second selection is refused.
-    let helper_x = user_id(&t, "helper.x").await;
+    let helper_x = t.user_id("helper.x").await;
     let dx = unit_id(&t, "D-X").await;
     file(&t, "coord", json!({"kind": "selection", "unit_id": dx, "candidate_id": helper_x, "cadre": "middle_level", "conditions": ALL_CONDITIONS})).await;
     let second = account(&t, "helper.x2", "helper", "D-X").await;
@@ -383,7 +371,7 @@ async fn staffing_flags_are_recorded_as_evidence_while_they_last() {
     let t = TestApp::new().await;
     let coord = t.token("coord").await;
     let dx = unit_id(&t, "D-X").await;
-    let helper_x = user_id(&t, "helper.x").await;
+    let helper_x = t.user_id("helper.x").await;
     // D-X has no service-center window: a window head does not qualify as its helper.
     file(&t, "coord", json!({"kind": "selection", "unit_id": dx, "candidate_id": helper_x, "cadre": "window_head", "conditions": ALL_CONDITIONS, "appointed_on": "2024-09-01"})).await;
     let reg = get(&t, &coord, "/api/v1/personnel/register").await.json();
@@ -459,7 +447,7 @@ async fn staffing_flags_are_recorded_as_evidence_while_they_last() {
 /// T-A files agent.a (since 2025-03-01); a project's items are accepted by agent.a, who holds
 /// their materials and is named on the mandate. Returns (agent.a, successor, case item ids).
 async fn agent_with_work(t: &TestApp) -> (i64, i64, Vec<i64>) {
-    let agent_a = user_id(t, "agent.a").await;
+    let agent_a = t.user_id("agent.a").await;
     file(t, "lead.a", json!({"kind": "selection", "candidate_id": agent_a, "cadre": "young_reserve", "conditions": ALL_CONDITIONS, "appointed_on": "2025-03-01"})).await;
     let successor = account(t, "agent.a2", "agent", "T-A").await;
     let (_pid, ids) = active_project(t, &["XT-001", "XT-002"]).await;
@@ -809,7 +797,7 @@ async fn filing_proposing_deciding_and_handing_over_through_the_pages() {
     use crate::helpers::csrf_of;
     use crate::problem_pages::{form, hidden, id_in, location};
     let t = TestApp::new().await;
-    let agent_a = user_id(&t, "agent.a").await;
+    let agent_a = t.user_id("agent.a").await;
     let ta = unit_id(&t, "T-A").await;
     let lead = t.page_login("lead.a").await;
 

@@ -26,17 +26,6 @@ async fn unit_id(t: &TestApp, code: &str) -> i64 {
         .id
 }
 
-async fn user_id(t: &TestApp, username: &str) -> i64 {
-    use daiban_store::entity::user;
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&t.app.db.conn)
-        .await
-        .expect("db")
-        .expect("user")
-        .id
-}
-
 async fn findings_of(t: &TestApp, rule: &str) -> Vec<finding::Model> {
     finding::Entity::find()
         .filter(finding::Column::Rule.eq(rule))
@@ -163,7 +152,7 @@ async fn a_portal_complaint_verified_is_a_confirmed_finding_and_the_identity_sta
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["code"], "complaint_transition_not_allowed");
-    let agent_id = user_id(&t, "agent.a").await;
+    let agent_id = t.user_id("agent.a").await;
     let r = act(
         &t,
         &coord,
@@ -173,7 +162,7 @@ async fn a_portal_complaint_verified_is_a_confirmed_finding_and_the_identity_sta
     .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(codes(&r).contains(&("assignee_id".into(), "assignee".into())));
-    let coord_id = user_id(&t, "coord").await;
+    let coord_id = t.user_id("coord").await;
     let r = act(
         &t,
         &coord,
@@ -298,7 +287,7 @@ async fn a_phone_complaint_not_verified_makes_no_finding() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let id = r.json()["id"].as_i64().unwrap();
     assert_eq!(r.json()["complainant_contact"], "13800000000");
-    let coord_id = user_id(&t, "coord").await;
+    let coord_id = t.user_id("coord").await;
     act(
         &t,
         &coord,
@@ -541,7 +530,7 @@ async fn complaints_and_monthly_reports_through_the_pages_for_each_role() {
     use crate::problem_pages::{form, id_in, location};
     let t = TestApp::new().await;
     let ta = unit_id(&t, "T-A").await;
-    let coord_id = user_id(&t, "coord").await;
+    let coord_id = t.user_id("coord").await;
 
     // The enterprise files on the portal; a missing subject comes back named.
     let ent = t.page_login("ent.a").await;

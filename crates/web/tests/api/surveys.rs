@@ -20,18 +20,6 @@ async fn unit_id(t: &TestApp, code: &str) -> i64 {
         .id
 }
 
-async fn user_id(t: &TestApp, username: &str) -> i64 {
-    use daiban_store::entity::user;
-    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    user::Entity::find()
-        .filter(user::Column::Username.eq(username))
-        .one(&t.app.db.conn)
-        .await
-        .expect("db")
-        .expect("user")
-        .id
-}
-
 fn field_codes(r: &Resp) -> Vec<(String, String)> {
     r.json()["errors"]
         .as_array()
@@ -111,7 +99,7 @@ async fn a_survey_from_opening_to_results_and_decision() {
 
     // Respondents: an agent by account, every enterprise user, a service-center clerk without one.
     let notes_before = t.count("notifications").await;
-    let agent_a = user_id(&t, "agent.a").await;
+    let agent_a = t.user_id("agent.a").await;
     let r = call(
         &t,
         Method::POST,
@@ -616,7 +604,7 @@ async fn tokens_roles_and_opening_rules() {
 
     // Respondents: unknown group, an account outside the four groups, a person without a name.
     let id = open_q4(&t, &coord).await;
-    let leader = user_id(&t, "leader").await;
+    let leader = t.user_id("leader").await;
     let r = call(
         &t,
         Method::POST,
