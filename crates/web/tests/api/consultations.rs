@@ -8,6 +8,7 @@ use axum::http::{Method, Request, StatusCode};
 use chrono::TimeZone;
 use daiban_domain::clock::CHINA;
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 
 async fn post(t: &TestApp, tok: &str, path: &str, body: Value) -> Resp {
     t.api(Method::POST, path, Some(tok), Some(body)).await
@@ -40,7 +41,7 @@ pub fn enc(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
