@@ -171,6 +171,7 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
     }
     w.commit().await?;
     let activity = crate::demo_activity::generate(app, projects, app.now(), &hash).await?;
+    crate::demo_consultations::generate(app, app.now()).await?;
     Ok(Loaded::City {
         activity,
         units: city.units.len(),

@@ -87,7 +87,10 @@ pub struct EnterpriseInput {
     pub uscc_override_reason: String,
 }
 
-fn scoped(actor: &Actor, q: Select<enterprise::Entity>) -> AppResult<Select<enterprise::Entity>> {
+pub(crate) fn scoped(
+    actor: &Actor,
+    q: Select<enterprise::Entity>,
+) -> AppResult<Select<enterprise::Entity>> {
     let town_staff = actor
         .unit_kind
         .is_some_and(daiban_domain::unit::UnitKind::is_town_unit);
@@ -247,6 +250,7 @@ pub async fn insert<C: ConnectionTrait>(
     })
     .exec_with_returning(txn)
     .await?;
+    crate::search::index_enterprise(txn, &m).await?;
     let view = EnterpriseView::from(m);
     audit::append(
         txn,

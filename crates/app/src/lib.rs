@@ -13,9 +13,11 @@ pub mod cases;
 pub mod catalog;
 pub mod clock;
 pub mod complaints;
+pub mod consultations;
 pub mod deadlines;
 pub mod demo;
 pub mod demo_activity;
+mod demo_consultations;
 mod demo_coordination;
 mod demo_evaluation;
 mod demo_outreach;
@@ -25,6 +27,7 @@ mod demo_surveys;
 pub mod enterprises;
 pub mod error;
 pub mod evaluation;
+pub mod faq;
 pub mod findings;
 pub mod handover;
 pub mod inbox;
@@ -37,6 +40,7 @@ pub mod problems;
 pub mod projects;
 pub mod ratings;
 pub mod scope;
+pub mod search;
 pub mod surveys;
 pub mod timeline;
 pub mod units;
@@ -103,6 +107,8 @@ pub struct App {
     pub return_visit_days: u32,
     /// A unit's monthly report is due by this working day of the next month.
     pub monthly_report_due_workday: u32,
+    /// Working days within which an online consultation is to be answered.
+    pub consultation_days: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -142,6 +148,7 @@ impl App {
             scheme: findings::shipped_scheme(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
+            consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }
@@ -154,6 +161,8 @@ impl App {
     pub async fn start(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> AppResult<Self> {
         let app = Self::new(db, clock, auth);
         calendar::reload(&app).await?;
+        // Rows written before the search index existed are indexed once.
+        search::backfill(&app).await?;
         Ok(app)
     }
 

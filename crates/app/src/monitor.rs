@@ -47,6 +47,8 @@ pub struct MonitorReport {
     pub staffing_changes: usize,
     /// Evaluation findings detected now (proposed for the bureau's review).
     pub findings_detected: u64,
+    /// Consultation alerts (yellow or red) raised now.
+    pub consultation_alerts: u64,
 }
 
 const WATCHED: [&str; 4] = ["ready", "submitted", "in_review", "suspended"];
@@ -150,6 +152,7 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
     report.problems_escalated =
         crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
     report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
+    report.consultation_alerts = crate::consultations::watch(&w.txn, now).await?;
     report.staffing_changes = crate::personnel::review_staffing(&w.txn, now, None).await?;
     // Findings are detected as the evidence appears: this quarter's, and the last one's (alerts
     // raised after a quarter ends still belong to it).

@@ -425,6 +425,7 @@ pub async fn create(
         .one(&w.txn)
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::search::index_project(&w.txn, &m).await?;
     let v = view(&w.txn, m).await?;
     timeline::record(
         &w.txn,

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case_item;
 pub mod clock;
+pub mod consultation;
 pub mod custody;
 pub mod enterprise;
 pub mod evaluation;

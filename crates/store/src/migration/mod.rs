@@ -18,6 +18,7 @@ mod m0009_evaluation;
 mod m0010_reports;
 mod m0011_surveys;
 mod m0012_termination;
+mod m0014_consultations;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_reports::Migration),
             Box::new(m0011_surveys::Migration),
             Box::new(m0012_termination::Migration),
+            Box::new(m0014_consultations::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ mod business;
 
 pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
+mod consultations;
 mod coordination;
 mod directory;
 mod evaluation;
@@ -52,6 +53,9 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
         (name = "complaints", description = "Complaints (举报投诉): intake on the portal or by the bureau, assignment, investigation, conclusion; the complainant's identity is the bureau's only"),
         (name = "monthly_reports", description = "Monthly reports (月报表): a unit's month compiled as a draft, submitted by the unit leader, frozen; the bureau's status grid"),
+        (name = "consultations", description = "Online consultation (在线咨询): questions routed to the answering unit, the answer limit in working days, follow-ups, resolution, the bureau's re-routing and overdue list"),
+        (name = "faq", description = "The FAQ (常见问题): answered consultations published by the bureau; public, without login"),
+        (name = "search", description = "Chinese substring search over announcements, the FAQ, projects and enterprises, scoped to the caller"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -175,6 +179,18 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::month_status))
         .routes(routes!(reports::get_report))
         .routes(routes!(reports::submit_report))
+        .routes(routes!(consultations::list, consultations::ask))
+        .routes(routes!(consultations::overdue))
+        .routes(routes!(consultations::get))
+        .routes(routes!(consultations::post_message))
+        .routes(routes!(consultations::resolve))
+        .routes(routes!(consultations::reroute))
+        .routes(routes!(consultations::publish))
+        .routes(routes!(consultations::faq_list))
+        .routes(routes!(consultations::faq_get))
+        .routes(routes!(consultations::unpublish))
+        .routes(routes!(consultations::republish))
+        .routes(routes!(consultations::search))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(

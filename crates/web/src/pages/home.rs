@@ -46,6 +46,8 @@ struct HomeTpl {
     pending_filings: usize,
     /// Handovers the user has to confirm.
     handovers: Vec<daiban_app::handover::HandoverView>,
+    /// Unanswered consultations of the unit (the bureau: all) at yellow and red.
+    consult: Option<(usize, usize)>,
 }
 
 impl HomeTpl {
@@ -78,6 +80,7 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         staffing: vec![],
         pending_filings: 0,
         handovers: vec![],
+        consult: None,
     };
     t.c.crumbs.truncate(1);
     t.c.crumbs[0].1 = None;
@@ -158,6 +161,12 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
         Role::Agent | Role::Helper | Role::UnitLeader | Role::Coordinator
     ) {
         t.handovers = daiban_app::handover::awaiting(db, a).await?;
+    }
+    if matches!(
+        a.role,
+        Role::Agent | Role::Helper | Role::UnitLeader | Role::Coordinator | Role::CityLeader
+    ) {
+        t.consult = Some(daiban_app::consultations::warning_counts(&s.app, a).await?);
     }
     workbench(s, user, &mut t).await?;
     problem_workbench(s, user, &mut t).await?;

@@ -8,6 +8,7 @@ mod audit;
 mod calendar;
 mod cases;
 mod catalog;
+mod consultations;
 mod directory;
 mod evaluation;
 mod home;
@@ -149,6 +150,14 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
     ) {
         items.push(("/monthly-reports", "monthly_report.nav"));
     }
+    if !matches!(actor.role, Role::Admin | Role::Auditor) {
+        items.push(("/consultations", "consult.nav"));
+    }
+    if matches!(actor.role, Role::Coordinator | Role::CityLeader) {
+        items.push(("/consultations/overdue", "consult.overdue_nav"));
+    }
+    items.push(("/faq", "faq.nav"));
+    items.push(("/search", "search.nav"));
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
         items.push(("/inbox", "nav.inbox"));
     }
@@ -494,6 +503,19 @@ pub fn routes() -> Router<AppState> {
             "/survey/{token}",
             get(surveys::answer_form).post(surveys::answer_submit),
         )
+        .route(
+            "/consultations",
+            get(consultations::list).post(consultations::create),
+        )
+        .route("/consultations/new", get(consultations::new))
+        .route("/consultations/overdue", get(consultations::overdue))
+        .route(
+            "/consultations/{id}",
+            get(consultations::show).post(consultations::act),
+        )
+        .route("/faq", get(consultations::faq_page))
+        .route("/public/faq", get(consultations::public_faq))
+        .route("/search", get(consultations::search_page))
         .route("/inbox", get(inbox::show))
         .route("/inbox/{id}/read", post(inbox::mark_read))
 }

@@ -382,3 +382,57 @@ async fn the_demo_city_has_monthly_reports_and_complaints() {
         .expect("count");
     assert_eq!(usize::try_from(confirmed).unwrap(), verified);
 }
+
+#[tokio::test]
+async fn the_demo_city_has_a_year_of_consultations_and_a_faq() {
+    use daiban_store::entity::{consultation, consultation_alert, faq_entry};
+    use daiban_store::sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (app, _clock, _dir) = bare_app().await;
+    load_with(&app, 24).await.expect("load");
+    let db = &app.db.conn;
+    let all = consultation::Entity::find().all(db).await.expect("all");
+    assert!((30..=40).contains(&all.len()), "{}", all.len());
+    let now = app.now();
+    let late = all.iter().filter(|c| c.answered_late).count();
+    let on_time = all
+        .iter()
+        .filter(|c| c.answered_at.is_some() && !c.answered_late)
+        .count();
+    assert!(
+        late >= 2 && on_time > late,
+        "late {late}, on time {on_time}"
+    );
+    let red = all
+        .iter()
+        .filter(|c| {
+            daiban_app::consultations::level_of(c, now) == daiban_domain::clock::Warning::Red
+        })
+        .count();
+    assert!(red >= 1, "some still open and red at the end");
+    assert!(all.iter().any(|c| c.status == "resolved"));
+    assert!(all.iter().any(|c| c.routed_by == "reroute"));
+    let faq = faq_entry::Entity::find()
+        .filter(faq_entry::Column::Published.eq(true))
+        .all(db)
+        .await
+        .expect("faq");
+    assert!((12..=18).contains(&faq.len()), "{}", faq.len());
+    let alerts = consultation_alert::Entity::find()
+        .filter(consultation_alert::Column::Level.eq("red"))
+        .all(db)
+        .await
+        .expect("alerts");
+    assert!(!alerts.is_empty());
+    // The FAQ is searchable by a two-character query.
+    let found = daiban_app::faq::list(
+        db,
+        None,
+        &daiban_app::faq::FaqFilter {
+            q: Some("环评".into()),
+            category: None,
+        },
+    )
+    .await
+    .expect("search");
+    assert!(!found.is_empty());
+}
