@@ -6,6 +6,7 @@
 
 pub mod activities;
 pub mod actor;
+pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -14,12 +15,14 @@ pub mod catalog;
 pub mod clock;
 pub mod complaints;
 pub mod deadlines;
+pub mod demands;
 pub mod demo;
 pub mod demo_activity;
 mod demo_coordination;
 mod demo_evaluation;
 mod demo_outreach;
 mod demo_personnel;
+mod demo_platform;
 mod demo_reports;
 mod demo_surveys;
 pub mod enterprises;
@@ -103,6 +106,8 @@ pub struct App {
     pub return_visit_days: u32,
     /// A unit's monthly report is due by this working day of the next month.
     pub monthly_report_due_workday: u32,
+    /// Working days a unit has to answer an enterprise demand (企业诉求).
+    pub demand_days: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -142,6 +147,7 @@ impl App {
             scheme: findings::shipped_scheme(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
+            demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

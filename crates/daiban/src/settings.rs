@@ -36,6 +36,9 @@ pub struct Settings {
     /// A unit's monthly report (月报表) is due by this working day of the next month; a report
     /// after it, or missing, is a `monthly_report_late` finding.
     pub monthly_report_due_workday: u32,
+    /// Working days a unit has to answer an enterprise demand (企业诉求) after it is submitted,
+    /// re-routed or reopened.
+    pub demand_days: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             adjustment_months: daiban_domain::personnel::AdjustmentWindow::default(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
+            demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
         }
     }
 }
