@@ -12,6 +12,7 @@ mod directory;
 mod evaluation;
 mod outreach;
 mod personnel;
+mod platform;
 mod reports;
 mod surveys;
 
@@ -52,6 +53,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
         (name = "complaints", description = "Complaints (举报投诉): intake on the portal or by the bureau, assignment, investigation, conclusion; the complainant's identity is the bureau's only"),
         (name = "monthly_reports", description = "Monthly reports (月报表): a unit's month compiled as a draft, submitted by the unit leader, frozen; the bureau's status grid"),
+        (name = "announcements", description = "Announcements (政策动态): the bureau's policy news, drafts, publication, attachments, staff read receipts; the public ones without login"),
+        (name = "demands", description = "Enterprise demands (企业诉求): submitted by the enterprise or entered for it, routed to the responsible unit, answered within the working-day limit, closed, confirmed or reopened; turned into a problem on the ladder"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -175,11 +178,28 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::month_status))
         .routes(routes!(reports::get_report))
         .routes(routes!(reports::submit_report))
+        .routes(routes!(
+            platform::list_announcements,
+            platform::create_announcement
+        ))
+        .routes(routes!(
+            platform::get_announcement,
+            platform::update_announcement
+        ))
+        .routes(routes!(platform::act_on_announcement))
+        .routes(routes!(platform::announcement_receipts))
+        .routes(routes!(platform::download_attachment))
+        .routes(routes!(platform::public_announcements))
+        .routes(routes!(platform::public_announcement))
+        .routes(routes!(platform::list_demands, platform::submit_demand))
+        .routes(routes!(platform::get_demand))
+        .routes(routes!(platform::act_on_demand))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(business::upload_file))
+                .routes(routes!(platform::attach))
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .routes(routes!(calendar::get_day))

@@ -9,11 +9,13 @@
 mod helpers;
 
 mod access;
+mod announcements;
 mod audit;
 mod auth;
 mod calendar;
 mod case_pages;
 mod cases;
+mod demands;
 mod demo;
 mod errors;
 mod evaluation;
