@@ -638,8 +638,8 @@ pub async fn list(
         .collect();
     let mut out = Vec::new();
     for m in q.all(db).await? {
-        let read = reads.get(&m.id).copied();
-        out.push(view(db, m, bureau, read).await?);
+        let first = reads.get(&m.id).copied();
+        out.push(view(db, m, bureau, first).await?);
     }
     Ok(out)
 }

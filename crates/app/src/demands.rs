@@ -427,7 +427,7 @@ pub async fn submit(
     };
     if let Some(pid) = input.project_id {
         let p = project::Entity::find_by_id(pid).one(&w.txn).await?;
-        if !p.is_some_and(|p| p.enterprise_id == enterprise_id) {
+        if p.is_none_or(|p| p.enterprise_id != enterprise_id) {
             c.push(FieldError::new(
                 "project_id",
                 "project",

@@ -359,7 +359,7 @@ fn demand_plan(
         return out;
     }
     // Every seventh answer comes late.
-    push(&mut out, if i % 7 == 0 { 8 } else { 2 }, "reply");
+    push(&mut out, if i.is_multiple_of(7) { 8 } else { 2 }, "reply");
     if left <= 7 {
         return out;
     }
@@ -505,11 +505,13 @@ pub(crate) async fn generate(app: &App, end: DateTime<Utc>) -> AppResult<Platfor
                     }
                 }
                 // Every fourth is entered by the town's agent, for the enterprise.
-                let (who, on_behalf) = match (i % 4 == 3).then_some(()) {
-                    Some(()) => match handler(&sim, town).await? {
-                        Some(a) => (actor(&sim, a).await?, Some(enterprise_id)),
-                        None => (actor(&sim, user_id).await?, None),
-                    },
+                let agent = if i % 4 == 3 {
+                    handler(&sim, town).await?
+                } else {
+                    None
+                };
+                let (who, on_behalf) = match agent {
+                    Some(a) => (actor(&sim, a).await?, Some(enterprise_id)),
                     None => (actor(&sim, user_id).await?, None),
                 };
                 let v = demands::submit(

@@ -253,12 +253,12 @@ pub const fn apply_demand(from: DemandStatus, action: DemandAction) -> Option<De
     match (from, action) {
         (S::Submitted | S::Routed | S::Accepted | S::InProgress, A::Route) => Some(S::Routed),
         (S::Routed, A::Accept) => Some(S::Accepted),
-        (S::Accepted | S::InProgress, A::Reply) => Some(S::InProgress),
-        (S::Escalated, A::Reply) => Some(S::Escalated),
+        (S::Accepted | S::InProgress, A::Reply) | (S::Closed, A::Reopen) => Some(S::InProgress),
+        (S::Escalated, A::Reply) | (S::Routed | S::Accepted | S::InProgress, A::Escalate) => {
+            Some(S::Escalated)
+        }
         (S::Accepted | S::InProgress | S::Escalated, A::Close) => Some(S::Closed),
         (S::Closed, A::Confirm) => Some(S::Confirmed),
-        (S::Closed, A::Reopen) => Some(S::InProgress),
-        (S::Routed | S::Accepted | S::InProgress, A::Escalate) => Some(S::Escalated),
         _ => None,
     }
 }

@@ -51,6 +51,10 @@ trait Labels {
             _ => "",
         }
     }
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes template fields by reference"
+    )]
     fn size(&self, bytes: &i64) -> String {
         if *bytes >= 1024 * 1024 {
             format!(
@@ -119,6 +123,10 @@ struct ListTpl {
 }
 
 impl ListTpl {
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "askama passes template fields by reference"
+    )]
     fn reads_of(&self, id: &i64) -> u64 {
         self.reads.get(id).copied().unwrap_or(0)
     }
@@ -479,12 +487,8 @@ macro_rules! public {
             fn category(&self, code: &str) -> String {
                 t(self.lang, &format!("announcement.cat_{code}"))
             }
-            #[expect(
-                clippy::ref_option,
-                reason = "askama passes template fields by reference"
-            )]
-            fn owhen(&self, at: &Option<chrono::DateTime<chrono::Utc>>) -> String {
-                l::odt(*at)
+            fn published(&self, v: &AnnouncementView) -> String {
+                l::odt(v.published_at)
             }
         }
     )*};
