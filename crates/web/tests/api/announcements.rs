@@ -105,7 +105,7 @@ async fn a_draft_is_the_bureaus_until_published_and_public_ones_need_no_login() 
     assert!(
         en.json()["errors"][0]["message"]
             .as_str()
-            .is_some_and(|m| m.is_ascii()),
+            .is_some_and(str::is_ascii),
         "{}",
         en.text
     );
