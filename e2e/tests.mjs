@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 const BASE = process.env.DAIBAN_URL;
 const ROLES = ['ent.demo', 'dainan.agent1', 'fgw.helper', 'dainan.leader', 'bureau.coord1', 'city.leader', 'sys.admin', 'sys.auditor'];
-const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel', 'activities', 'visits', 'survey', 'complaint', 'monthly_report', 'evaluation'];
+const KEY_PREFIXES = ['app', 'a11y', 'nav', 'role', 'kind', 'cadre', 'login', 'error', 'home', 'unit', 'units', 'user', 'users', 'account', 'audit', 'directory', 'enterprises', 'enterprise', 'common', 'calendar', 'holiday', 'projects', 'project', 'mandate', 'case', 'catalog', 'clock', 'print', 'inbox', 'notice', 'material', 'backdate', 'timeline', 'event', 'problem', 'rating', 'rectification', 'meeting', 'action_item', 'personnel', 'activities', 'visits', 'survey', 'complaint', 'monthly_report', 'evaluation', 'announcement', 'demand', 'consult', 'faq', 'search'];
 const keyPattern = new RegExp(`\\b(${KEY_PREFIXES.join('|')})\\.[a-z_0-9]+\\b`);
 
 const browser = await chromium.launch({

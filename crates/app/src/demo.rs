@@ -170,8 +170,17 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
         .await?;
     }
     w.commit().await?;
-    let activity = crate::demo_activity::generate(app, projects, app.now(), &hash).await?;
-    crate::demo_consultations::generate(app, app.now()).await?;
+    let end = app.now();
+    let activity = crate::demo_activity::generate(app, projects, end, &hash).await?;
+    crate::demo_consultations::generate(app, end).await?;
+    // The information platform's year (announcements, read receipts, enterprise demands).
+    let platform = crate::demo_platform::generate(app, end).await?;
+    tracing::info!(
+        announcements = platform.announcements,
+        reads = platform.reads,
+        demands = platform.demands,
+        "demo information platform generated"
+    );
     Ok(Loaded::City {
         activity,
         units: city.units.len(),

@@ -6,6 +6,7 @@
 
 pub mod activities;
 pub mod actor;
+pub mod announcements;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
@@ -15,6 +16,7 @@ pub mod clock;
 pub mod complaints;
 pub mod consultations;
 pub mod deadlines;
+pub mod demands;
 pub mod demo;
 pub mod demo_activity;
 mod demo_consultations;
@@ -22,6 +24,7 @@ mod demo_coordination;
 mod demo_evaluation;
 mod demo_outreach;
 mod demo_personnel;
+mod demo_platform;
 mod demo_reports;
 mod demo_surveys;
 pub mod enterprises;
@@ -109,6 +112,8 @@ pub struct App {
     pub monthly_report_due_workday: u32,
     /// Working days within which an online consultation is to be answered.
     pub consultation_days: u32,
+    /// Working days a unit has to answer an enterprise demand (企业诉求).
+    pub demand_days: u32,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -149,6 +154,7 @@ impl App {
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
             consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
+            demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -260,6 +260,7 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
     app.return_visit_days = settings.return_visit_days;
     app.monthly_report_due_workday = settings.monthly_report_due_workday.clamp(1, 23);
     app.consultation_days = settings.consultation_days.max(1);
+    app.demand_days = settings.demand_days.clamp(1, 60);
     Ok(app)
 }
 

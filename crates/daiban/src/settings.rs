@@ -39,6 +39,9 @@ pub struct Settings {
     /// Working days within which an online consultation (在线咨询) is to be answered; yellow
     /// on the last one, red after it.
     pub consultation_days: u32,
+    /// Working days a unit has to answer an enterprise demand (企业诉求) after it is submitted,
+    /// re-routed or reopened.
+    pub demand_days: u32,
 }
 
 impl Default for Settings {
@@ -57,6 +60,7 @@ impl Default for Settings {
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
             consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
+            demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
         }
     }
 }

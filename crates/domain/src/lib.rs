@@ -25,6 +25,7 @@ pub mod mandate;
 pub mod outreach;
 pub mod password;
 pub mod personnel;
+pub mod platform;
 pub mod problem;
 pub mod project;
 pub mod rating;

@@ -19,6 +19,7 @@ mod m0010_reports;
 mod m0011_surveys;
 mod m0012_termination;
 mod m0014_consultations;
+mod m0013_announcements;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_surveys::Migration),
             Box::new(m0012_termination::Migration),
             Box::new(m0014_consultations::Migration),
+            Box::new(m0013_announcements::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod directory;
 mod evaluation;
 mod outreach;
 mod personnel;
+mod platform;
 mod reports;
 mod surveys;
 
@@ -56,6 +57,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "consultations", description = "Online consultation (在线咨询): questions routed to the answering unit, the answer limit in working days, follow-ups, resolution, the bureau's re-routing and overdue list"),
         (name = "faq", description = "The FAQ (常见问题): answered consultations published by the bureau; public, without login"),
         (name = "search", description = "Chinese substring search over announcements, the FAQ, projects and enterprises, scoped to the caller"),
+        (name = "announcements", description = "Announcements (政策动态): the bureau's policy news, drafts, publication, attachments, staff read receipts; the public ones without login"),
+        (name = "demands", description = "Enterprise demands (企业诉求): submitted by the enterprise or entered for it, routed to the responsible unit, answered within the working-day limit, closed, confirmed or reopened; turned into a problem on the ladder"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -191,11 +194,28 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consultations::unpublish))
         .routes(routes!(consultations::republish))
         .routes(routes!(consultations::search))
+        .routes(routes!(
+            platform::list_announcements,
+            platform::create_announcement
+        ))
+        .routes(routes!(
+            platform::get_announcement,
+            platform::update_announcement
+        ))
+        .routes(routes!(platform::act_on_announcement))
+        .routes(routes!(platform::announcement_receipts))
+        .routes(routes!(platform::download_attachment))
+        .routes(routes!(platform::public_announcements))
+        .routes(routes!(platform::public_announcement))
+        .routes(routes!(platform::list_demands, platform::submit_demand))
+        .routes(routes!(platform::get_demand))
+        .routes(routes!(platform::act_on_demand))
         .routes(routes!(business::list_uploads))
         .routes(routes!(business::download_upload))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(business::upload_file))
+                .routes(routes!(platform::attach))
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .routes(routes!(calendar::get_day))

@@ -170,7 +170,27 @@ async fn build(s: &AppState, user: &PageUser) -> AppResult<HomeTpl> {
     }
     workbench(s, user, &mut t).await?;
     problem_workbench(s, user, &mut t).await?;
+    platform_counts(s, user, &mut t).await?;
     Ok(t)
+}
+
+/// The information platform on the workbench: open and overdue demands the user sees (the
+/// unit's for its staff), and the announcements a staff member has not read yet.
+async fn platform_counts(s: &AppState, user: &PageUser, t: &mut HomeTpl) -> AppResult<()> {
+    let a = &user.actor;
+    if matches!(a.role, Role::Admin | Role::Auditor) {
+        return Ok(());
+    }
+    let (open, overdue) = daiban_app::demands::open_counts(&s.app, a).await?;
+    t.counts.push((t.c.t("demand.home_open"), open as u64));
+    t.counts
+        .push((t.c.t("demand.home_overdue"), overdue as u64));
+    if a.role != Role::Enterprise {
+        let unread = daiban_app::announcements::unread_count(&s.app.db.conn, a).await?;
+        t.counts
+            .push((t.c.t("announcement.home_unread"), unread as u64));
+    }
+    Ok(())
 }
 
 /// Problems and action items: a department's helpers and leaders those at their level, town

@@ -18,6 +18,7 @@ mod login;
 mod meetings;
 mod outreach;
 mod personnel;
+mod platform;
 mod problems;
 mod projects;
 mod ratings;
@@ -151,6 +152,8 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
         items.push(("/monthly-reports", "monthly_report.nav"));
     }
     if !matches!(actor.role, Role::Admin | Role::Auditor) {
+        items.push(("/announcements", "announcement.nav"));
+        items.push(("/demands", "demand.nav"));
         items.push(("/consultations", "consult.nav"));
     }
     if matches!(actor.role, Role::Coordinator | Role::CityLeader) {
@@ -517,5 +520,35 @@ pub fn routes() -> Router<AppState> {
         .route("/public/faq", get(consultations::public_faq))
         .route("/search", get(consultations::search_page))
         .route("/inbox", get(inbox::show))
+        .route("/announcements", get(platform::list).post(platform::create))
+        .route("/announcements/new", get(platform::new))
+        .route(
+            "/announcements/{id}",
+            get(platform::show).post(platform::update),
+        )
+        .route("/announcements/{id}/edit", get(platform::edit))
+        .route("/announcements/{id}/act", post(platform::act))
+        .route(
+            "/announcements/{id}/attachments",
+            post(platform::attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::api::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/announcement-attachments/{id}", get(platform::download))
+        .route("/public/announcements", get(platform::public_list))
+        .route("/public/announcements/{id}", get(platform::public_show))
+        .route(
+            "/public/announcement-attachments/{id}",
+            get(platform::public_download),
+        )
+        .route(
+            "/demands",
+            get(platform::demands_list).post(platform::demand_create),
+        )
+        .route("/demands/new", get(platform::demand_new))
+        .route(
+            "/demands/{id}",
+            get(platform::demand_show).post(platform::demand_act),
+        )
         .route("/inbox/{id}/read", post(inbox::mark_read))
 }

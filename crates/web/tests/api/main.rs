@@ -9,12 +9,14 @@
 mod helpers;
 
 mod access;
+mod announcements;
 mod audit;
 mod auth;
 mod calendar;
 mod case_pages;
 mod cases;
 mod consultations;
+mod demands;
 mod demo;
 mod errors;
 mod evaluation;
