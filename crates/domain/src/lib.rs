@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod case_item;
 pub mod clock;
 pub mod custody;
+pub mod delivery;
 pub mod enterprise;
 pub mod evaluation;
 pub mod mandate;

@@ -17,6 +17,7 @@ mod m0008_outreach;
 mod m0009_evaluation;
 mod m0010_reports;
 mod m0011_surveys;
+mod m0015_delivery;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_evaluation::Migration),
             Box::new(m0010_reports::Migration),
             Box::new(m0011_surveys::Migration),
+            Box::new(m0015_delivery::Migration),
         ]
     }
 }
