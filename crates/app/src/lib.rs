@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod clock;
 pub mod complaints;
 pub mod deadlines;
+pub mod delivery;
 pub mod demo;
 pub mod demo_activity;
 mod demo_coordination;
@@ -103,6 +104,8 @@ pub struct App {
     pub return_visit_days: u32,
     /// A unit's monthly report is due by this working day of the next month.
     pub monthly_report_due_workday: u32,
+    /// Notification delivery: `[delivery]`, `[mail]`, `[webhook]` (off by default).
+    pub delivery: Arc<delivery::DeliveryConfig>,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -142,6 +145,7 @@ impl App {
             scheme: findings::shipped_scheme(),
             return_visit_days: daiban_domain::outreach::DEFAULT_RETURN_VISIT_DAYS,
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
+            delivery: Arc::new(delivery::DeliveryConfig::default()),
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }
