@@ -8,6 +8,7 @@ mod business;
 pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod coordination;
+mod delivery;
 mod directory;
 mod evaluation;
 mod outreach;
@@ -52,6 +53,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "surveys", description = "Democratic appraisal (民主评议): quarterly surveys, respondents with personal links, answers, results and the bureau's decisions"),
         (name = "complaints", description = "Complaints (举报投诉): intake on the portal or by the bureau, assignment, investigation, conclusion; the complainant's identity is the bureau's only"),
         (name = "monthly_reports", description = "Monthly reports (月报表): a unit's month compiled as a draft, submitted by the unit leader, frozen; the bureau's status grid"),
+        (name = "inbox", description = "The inbox (站内消息), notification preferences per kind and channel, and the administrator's view of e-mail and webhook deliveries"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -188,5 +190,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::export))
         .routes(routes!(calendar::versions))
         .routes(routes!(calendar::import))
+        .routes(routes!(delivery::list_inbox))
+        .routes(routes!(delivery::unread_count))
+        .routes(routes!(delivery::mark_read))
+        .routes(routes!(delivery::mark_all_read))
+        .routes(routes!(
+            delivery::get_preferences,
+            delivery::set_preferences
+        ))
+        .routes(routes!(delivery::list_deliveries))
+        .routes(routes!(delivery::retry_delivery))
         .split_for_parts()
 }

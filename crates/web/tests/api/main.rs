@@ -14,6 +14,7 @@ mod auth;
 mod calendar;
 mod case_pages;
 mod cases;
+mod delivery;
 mod demo;
 mod errors;
 mod evaluation;
