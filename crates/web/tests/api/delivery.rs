@@ -1014,3 +1014,34 @@ async fn without_configured_channels_deliveries_are_recorded_as_not_sent() {
         .expect("run");
     assert_eq!(r.sent, 1);
 }
+
+#[tokio::test]
+async fn the_demo_records_what_it_would_have_sent_as_not_configured() {
+    use daiban_store::entity::notification;
+    use daiban_store::sea_orm::PaginatorTrait;
+    let (app, _clock, _dir) = crate::helpers::bare_app().await;
+    daiban_app::demo::load_with(&app, 24).await.expect("load");
+    let db = &app.db.conn;
+    // Every notice of the simulated year was handed to delivery on the demo's clock.
+    let waiting = notification::Entity::find()
+        .filter(notification::Column::DeliveredAt.is_null())
+        .count(db)
+        .await
+        .expect("count");
+    assert_eq!(waiting, 0);
+    let rows = delivery_row::Entity::find().all(db).await.expect("rows");
+    assert!(
+        rows.len() > 20,
+        "SMS the year's red alerts and problems would send: {}",
+        rows.len()
+    );
+    assert!(
+        rows.iter().all(|r| r.state == "skipped"
+            && r.last_error == "not_configured"
+            && r.channel == "webhook"),
+        "no channel is configured in the demo, and the demo accounts have phones, no e-mail"
+    );
+    let first = rows.iter().map(|r| r.created_at).min().expect("rows");
+    let last = rows.iter().map(|r| r.created_at).max().expect("rows");
+    assert!(last - first > Duration::days(100), "spread over the year");
+}
