@@ -706,9 +706,8 @@ pub struct WebhookLinks {
 /// `sha256=<hex>` of HMAC-SHA256 over `body` with `secret`: the `X-Daiban-Signature` header.
 pub fn signature(secret: &[u8], body: &[u8]) -> String {
     // HMAC accepts a key of any length: `new_from_slice` cannot fail for it.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
-        Ok(m) => m,
-        Err(_) => return String::new(),
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
     };
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
@@ -898,6 +897,10 @@ fn clip(e: &str) -> String {
 
 /// One kind of notice with the caller's choice per channel.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one switch and one default per channel"
+)]
 pub struct PreferenceView {
     /// Kind code (`other`: every kind not listed).
     pub kind: String,
