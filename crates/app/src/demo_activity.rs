@@ -299,6 +299,9 @@ pub async fn generate(
     let mut sim = App::new(db, clock.clone(), app.auth.clone());
     sim.ladder = app.ladder;
     sim.return_visit_days = app.return_visit_days;
+    // The demo configures no e-mail or webhook: the dispatcher records what each notice's
+    // recipients would get as `skipped` (not configured), day by day.
+    let dispatcher = crate::delivery::Dispatcher::new(&sim.delivery)?;
     let calendar = app.calendar();
     let meta = Meta {
         request_id: "demo".into(),
@@ -574,6 +577,7 @@ pub async fn generate(
             // The monitor runs through the year too: overdue evidence is recorded as it happens.
             if at.with_timezone(&CHINA).date_naive() != now.with_timezone(&CHINA).date_naive() {
                 crate::monitor::run_once(&sim).await?;
+                crate::delivery::run_once(&sim, &dispatcher).await?;
             }
         }
         if let Step::Personnel(p) = step {
@@ -1050,6 +1054,7 @@ pub async fn generate(
     }
     crate::monitor::run_once(&sim).await?;
     report.published_quarters = crate::demo_evaluation::finish(&sim, &mut rng, &meta).await?;
+    crate::delivery::run_once(&sim, &dispatcher).await?;
     report.problems = coord.counts[0];
     report.meetings = coord.counts[1];
     report.ratings = coord.counts[3];

@@ -91,3 +91,48 @@ pub async fn mark_read(app: &App, actor: &Actor, id: i64) -> AppResult<()> {
     w.commit().await?;
     Ok(())
 }
+
+/// How many of the caller's notifications are unread (0 for roles without an inbox).
+///
+/// # Errors
+/// Database failure.
+pub async fn unread_count<C: ConnectionTrait>(db: &C, actor: &Actor) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    match mine(actor) {
+        Ok(q) => Ok(q
+            .filter(notification::Column::ReadAt.is_null())
+            .count(db)
+            .await?),
+        Err(_) => Ok(0),
+    }
+}
+
+/// Marks every unread notification of the caller as read; returns how many. Not audited, like
+/// [`mark_read`].
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without an inbox.
+pub async fn mark_all_read(app: &App, actor: &Actor) -> AppResult<u64> {
+    let scope = mine(actor)?;
+    let now = app.now();
+    let w = app.begin_write().await?;
+    let ids: Vec<i64> = scope
+        .filter(notification::Column::ReadAt.is_null())
+        .select_only()
+        .column(notification::Column::Id)
+        .into_tuple::<i64>()
+        .all(&w.txn)
+        .await?;
+    let mut n = 0;
+    for chunk in ids.chunks(500) {
+        n += notification::Entity::update_many()
+            .col_expr(notification::Column::ReadAt, Expr::value(Some(now)))
+            .filter(notification::Column::Id.is_in(chunk.iter().copied()))
+            .filter(notification::Column::ReadAt.is_null())
+            .exec(&w.txn)
+            .await?
+            .rows_affected;
+    }
+    w.commit().await?;
+    Ok(n)
+}

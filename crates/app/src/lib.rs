@@ -17,6 +17,7 @@ pub mod complaints;
 pub mod consultations;
 pub mod deadlines;
 pub mod demands;
+pub mod delivery;
 pub mod demo;
 pub mod demo_activity;
 mod demo_consultations;
@@ -114,6 +115,8 @@ pub struct App {
     pub consultation_days: u32,
     /// Working days a unit has to answer an enterprise demand (企业诉求).
     pub demand_days: u32,
+    /// Notification delivery: `[delivery]`, `[mail]`, `[webhook]` (off by default).
+    pub delivery: Arc<delivery::DeliveryConfig>,
     /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
     write_lock: Option<Arc<Mutex<()>>>,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
@@ -155,6 +158,7 @@ impl App {
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
             consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
             demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
+            delivery: Arc::new(delivery::DeliveryConfig::default()),
             write_lock,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }

@@ -261,6 +261,11 @@ async fn app_of(db: Db, settings: &Settings) -> anyhow::Result<App> {
     app.monthly_report_due_workday = settings.monthly_report_due_workday.clamp(1, 23);
     app.consultation_days = settings.consultation_days.max(1);
     app.demand_days = settings.demand_days.clamp(1, 60);
+    app.delivery = Arc::new(daiban_app::delivery::DeliveryConfig {
+        delivery: settings.delivery.clone(),
+        mail: settings.mail.clone(),
+        webhook: settings.webhook.clone(),
+    });
     Ok(app)
 }
 
@@ -619,6 +624,9 @@ async fn serve(
     }
     spawn_calendar_refresh(app.clone());
     spawn_monitor(app.clone(), settings.monitor_interval_seconds);
+    let dispatcher = daiban_app::delivery::Dispatcher::new(&app.delivery)
+        .map_err(|e| anyhow::anyhow!(user_error(&e)))?;
+    spawn_dispatcher(app.clone(), dispatcher, settings.delivery.interval_seconds);
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -686,6 +694,35 @@ fn spawn_monitor(app: App, seconds: u64) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = ?e, "deadline monitor failed"),
+            }
+        }
+    });
+}
+
+/// Delivers the outbox by e-mail and webhook every `seconds` (0: off on this instance). Several
+/// instances may run it: rows are claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+fn spawn_dispatcher(app: App, dispatcher: daiban_app::delivery::Dispatcher, seconds: u64) {
+    if seconds == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match daiban_app::delivery::run_once(&app, &dispatcher).await {
+                Ok(r) if r.sent > 0 || r.retried > 0 || r.failed > 0 || r.handed_out > 0 => {
+                    tracing::info!(
+                        handed_out = r.handed_out,
+                        sent = r.sent,
+                        retried = r.retried,
+                        failed = r.failed,
+                        skipped = r.skipped,
+                        "notification delivery"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = ?e, "notification delivery failed"),
             }
         }
     });

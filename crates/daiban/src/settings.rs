@@ -42,6 +42,12 @@ pub struct Settings {
     /// Working days a unit has to answer an enterprise demand (企业诉求) after it is submitted,
     /// re-routed or reopened.
     pub demand_days: u32,
+    /// The notification dispatcher (interval, links, retries); `docs/WEBHOOK.md`.
+    pub delivery: daiban_app::delivery::DeliverySettings,
+    /// E-mail over SMTP (off by default).
+    pub mail: daiban_app::delivery::MailSettings,
+    /// The signed webhook to an SMS or messaging gateway (off by default).
+    pub webhook: daiban_app::delivery::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -61,6 +67,9 @@ impl Default for Settings {
             monthly_report_due_workday: daiban_domain::report::DEFAULT_MONTHLY_REPORT_DUE_WORKDAY,
             consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
             demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
+            delivery: daiban_app::delivery::DeliverySettings::default(),
+            mail: daiban_app::delivery::MailSettings::default(),
+            webhook: daiban_app::delivery::WebhookSettings::default(),
         }
     }
 }
@@ -97,7 +106,10 @@ impl Settings {
              # DAIBAN__DATABASE_URL, DAIBAN__LISTEN, DAIBAN__AUTH__LOCKOUT_MINUTES, …\n\
              # database_url: sqlite://PATH (embedded, default) or postgres://USER@HOST:PORT/DB\n\
              # auth: password length, lockout after failures, idle session timeout (minutes), API token lifetime (hours)\n\
-             # web.secure_cookies: set true when Daiban is served over HTTPS\n\n{body}"
+             # web.secure_cookies: set true when Daiban is served over HTTPS\n\
+             # [delivery] interval_seconds: 0 turns the notification dispatcher off on this instance\n\
+             # [mail] e-mail over SMTP, off by default; security = \"starttls\" (587), \"tls\" (implicit, 465) or \"none\"\n\
+             # [webhook] signed JSON POST to an SMS/messaging gateway, off by default (docs/WEBHOOK.md)\n\n{body}"
         )
     }
 }

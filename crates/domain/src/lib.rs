@@ -19,6 +19,7 @@ pub mod case_item;
 pub mod clock;
 pub mod consultation;
 pub mod custody;
+pub mod delivery;
 pub mod enterprise;
 pub mod evaluation;
 pub mod mandate;

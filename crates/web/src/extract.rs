@@ -221,6 +221,8 @@ pub struct PageUser {
     pub meta: Meta,
     /// The path asked for (for the language switch and breadcrumbs).
     pub path: String,
+    /// Unread notifications (the badge next to the inbox link).
+    pub unread: u64,
 }
 
 impl FromRequestParts<AppState> for PageUser {
@@ -248,12 +250,17 @@ impl FromRequestParts<AppState> for PageUser {
             Ok(actor) => {
                 let lang = i18n::cookie_lang(&parts.headers)
                     .unwrap_or_else(|| i18n::normalize(&actor.locale));
+                // The badge is a convenience: a failed count shows none rather than no page.
+                let unread = daiban_app::inbox::unread_count(&state.app.db.conn, &actor)
+                    .await
+                    .unwrap_or(0);
                 Ok(Self {
                     actor,
                     token,
                     lang,
                     meta: meta_of(parts),
                     path,
+                    unread,
                 })
             }
             Err(AppError::Unauthenticated(_)) => Err(to_login()),

@@ -20,6 +20,7 @@ mod m0011_surveys;
 mod m0012_termination;
 mod m0014_consultations;
 mod m0013_announcements;
+mod m0015_delivery;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_termination::Migration),
             Box::new(m0014_consultations::Migration),
             Box::new(m0013_announcements::Migration),
+            Box::new(m0015_delivery::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub use business::{UploadFields, file_response, read_upload};
 mod calendar;
 mod consultations;
 mod coordination;
+mod delivery;
 mod directory;
 mod evaluation;
 mod outreach;
@@ -59,6 +60,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
         (name = "search", description = "Chinese substring search over announcements, the FAQ, projects and enterprises, scoped to the caller"),
         (name = "announcements", description = "Announcements (政策动态): the bureau's policy news, drafts, publication, attachments, staff read receipts; the public ones without login"),
         (name = "demands", description = "Enterprise demands (企业诉求): submitted by the enterprise or entered for it, routed to the responsible unit, answered within the working-day limit, closed, confirmed or reopened; turned into a problem on the ladder"),
+        (name = "inbox", description = "The inbox (站内消息), notification preferences per kind and channel, and the administrator's view of e-mail and webhook deliveries"),
         (name = "calendar", description = "The working-day calendar: queries, versions, the import of a year's arrangement (administrator)"),
     )
 )]
@@ -224,5 +226,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(calendar::export))
         .routes(routes!(calendar::versions))
         .routes(routes!(calendar::import))
+        .routes(routes!(delivery::list_inbox))
+        .routes(routes!(delivery::unread_count))
+        .routes(routes!(delivery::mark_read))
+        .routes(routes!(delivery::mark_all_read))
+        .routes(routes!(
+            delivery::get_preferences,
+            delivery::set_preferences
+        ))
+        .routes(routes!(delivery::list_deliveries))
+        .routes(routes!(delivery::retry_delivery))
         .split_for_parts()
 }

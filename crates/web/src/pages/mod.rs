@@ -9,6 +9,7 @@ mod calendar;
 mod cases;
 mod catalog;
 mod consultations;
+mod delivery;
 mod directory;
 mod evaluation;
 mod home;
@@ -69,6 +70,10 @@ pub struct Chrome {
     pub path: String,
     /// A one-time notice (after a successful action).
     pub flash: Option<String>,
+    /// Whether the role has an inbox (not the administrator or the auditor).
+    pub has_inbox: bool,
+    /// Unread notifications.
+    pub unread: u64,
 }
 
 impl Chrome {
@@ -83,6 +88,15 @@ impl Chrome {
             ("zh-CN", "中文")
         } else {
             ("en", "English")
+        }
+    }
+
+    /// The accessible name of the header's inbox link: "站内消息（3 条未读）".
+    pub fn inbox_label(&self) -> String {
+        if self.unread == 0 {
+            i18n::t(self.lang, "delivery.inbox_none")
+        } else {
+            i18n::t(self.lang, "delivery.inbox_unread").replace("%{n}", &self.unread.to_string())
         }
     }
 
@@ -169,6 +183,7 @@ pub fn nav_for(actor: &Actor, lang: &str, section: &str) -> Vec<NavItem> {
             items.push(("/admin/units", "nav.units"));
             items.push(("/admin/users", "nav.users"));
             items.push(("/admin/calendar", "nav.admin_calendar"));
+            items.push(("/admin/deliveries", "delivery.admin_nav"));
         }
         Role::Auditor => items.push(("/audit", "nav.audit")),
         Role::Enterprise => items.push(("/enterprises", "nav.my_enterprise")),
@@ -229,6 +244,8 @@ pub fn chrome(
         csrf: user.actor.csrf_token.clone(),
         path: user.path.clone(),
         flash: None,
+        has_inbox: !matches!(user.actor.role, Role::Admin | Role::Auditor),
+        unread: user.unread,
     }
 }
 
@@ -551,4 +568,11 @@ pub fn routes() -> Router<AppState> {
             get(platform::demand_show).post(platform::demand_act),
         )
         .route("/inbox/{id}/read", post(inbox::mark_read))
+        .route("/inbox/read-all", post(delivery::mark_all_read))
+        .route(
+            "/account/notifications",
+            get(delivery::preferences).post(delivery::save_preferences),
+        )
+        .route("/admin/deliveries", get(delivery::admin))
+        .route("/admin/deliveries/{id}/retry", post(delivery::retry))
 }

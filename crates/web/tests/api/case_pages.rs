@@ -331,9 +331,8 @@ async fn an_item_goes_from_request_to_approval_through_the_pages() {
     let nid: i64 = inbox
         .text
         .split("action=\"/inbox/")
-        .nth(1)
-        .and_then(|x| x.split('/').next())
-        .and_then(|x| x.parse().ok())
+        .skip(1)
+        .find_map(|x| x.split('/').next()?.parse().ok())
         .expect("a notification");
     let r = t
         .post_form(

@@ -17,6 +17,7 @@ mod case_pages;
 mod cases;
 mod consultations;
 mod demands;
+mod delivery;
 mod demo;
 mod errors;
 mod evaluation;

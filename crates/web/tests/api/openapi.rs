@@ -146,6 +146,16 @@ async fn the_document_is_valid_and_complete() {
             "/api/v1/monthly-reports/{unit_id}/{month}/submission",
             vec!["post"],
         ),
+        ("/api/v1/inbox", vec!["get"]),
+        ("/api/v1/inbox/unread-count", vec!["get"]),
+        ("/api/v1/inbox/{id}/read", vec!["post"]),
+        ("/api/v1/inbox/read-all", vec!["post"]),
+        (
+            "/api/v1/account/notification-preferences",
+            vec!["get", "put"],
+        ),
+        ("/api/v1/admin/deliveries", vec!["get"]),
+        ("/api/v1/admin/deliveries/{id}/retry", vec!["post"]),
     ];
     assert_eq!(
         paths.len(),
