@@ -135,8 +135,15 @@ async fn reindex<C: ConnectionTrait>(db: &C, m: &announcement::Model) -> AppResu
         } else {
             crate::search::Audience::SignedIn
         };
-        crate::search::index(db, "announcement", m.id, &m.title, &markdown_text(&m.body), audience)
-            .await
+        crate::search::index(
+            db,
+            "announcement",
+            m.id,
+            &m.title,
+            &markdown_text(&m.body),
+            audience,
+        )
+        .await
     } else {
         crate::search::remove(db, "announcement", m.id).await
     }

@@ -18,8 +18,8 @@ mod m0009_evaluation;
 mod m0010_reports;
 mod m0011_surveys;
 mod m0012_termination;
-mod m0014_consultations;
 mod m0013_announcements;
+mod m0014_consultations;
 mod m0015_delivery;
 mod schema;
 

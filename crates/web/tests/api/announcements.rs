@@ -412,7 +412,14 @@ async fn a_published_announcement_is_found_by_a_chinese_substring_until_it_is_wi
     let t = TestApp::new().await;
     let coord = t.token("coord").await;
     let ent = t.token("ent.a").await;
-    let id = draft(&t, &coord, "关于优化工业项目施工许可办理的通知", false, false).await;
+    let id = draft(
+        &t,
+        &coord,
+        "关于优化工业项目施工许可办理的通知",
+        false,
+        false,
+    )
+    .await;
     assert!(searched(&t, &coord, "施工许可").await.is_empty(), "a draft");
     let r = publish(&t, &coord, id).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -261,7 +261,7 @@ async fn the_demo_city_has_a_year_of_democratic_appraisal() {
 
 #[tokio::test]
 async fn the_demo_city_has_published_quarters_with_reviewed_findings() {
-    use daiban_store::entity::{evaluation_publication, finding};
+    use daiban_store::entity::{evaluation_publication, finding, mandate, user};
     use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
     let (app, _clock, _dir) = bare_app().await;
     let loaded = load_with(&app, 24).await.expect("load");
@@ -296,7 +296,6 @@ async fn the_demo_city_has_published_quarters_with_reviewed_findings() {
     );
     // The demo's project lost through the agent's fault: the mandate names the cause and the
     // person, and the finding is against that agent's town.
-    use daiban_store::entity::{mandate, user};
     let lost = mandate::Entity::find()
         .filter(mandate::Column::TerminationCause.eq("staff_fault"))
         .all(db)
