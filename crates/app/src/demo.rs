@@ -181,6 +181,9 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
         demands = platform.demands,
         "demo information platform generated"
     );
+    // The consultations' and the platform's notices go to delivery too, as of the demo's end.
+    let dispatcher = crate::delivery::Dispatcher::new(&app.delivery)?;
+    crate::delivery::run_at(app, &dispatcher, end).await?;
     Ok(Loaded::City {
         activity,
         units: city.units.len(),
