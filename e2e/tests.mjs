@@ -220,10 +220,10 @@ await check('the bureau approves a staff adjustment; the handover record and the
   page.on('response', (r) => { if (r.status() >= 500) errors.push(`${r.status()} ${r.url()}`); });
   await page.goto(`${BASE}/personnel`);
   await page.screenshot({ path: 'artifacts/desktop-personnel-register.png', fullPage: true });
-  // The demo's adjustment awaiting the bureau: out of the year-end window, shown before deciding.
+  // The demo's adjustment awaiting the bureau: the outgoing agent served under two years, shown before deciding.
   await page.locator('#h-pending').waitFor();
   await page.locator('section[aria-labelledby=h-pending] a[href^="/personnel/filings/"]').first().click();
-  assert.ok((await page.locator('main').innerText()).includes('未在年底集中调整'), 'the broken rule is shown');
+  assert.ok((await page.locator('main').innerText()).includes('任职不满2年即调整'), 'the broken rule is shown');
   await page.getByLabel('审核意见（退回时必填）').fill('工作需要，同意调整');
   await page.getByRole('button', { name: '同意', exact: true }).click();
   await page.waitForURL(/\/personnel\/handovers\/\d+/);

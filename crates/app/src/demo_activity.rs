@@ -522,7 +522,7 @@ pub async fn generate(
         step: Step::Coord(crate::demo_coordination::CoordStep::Meeting),
     });
     let mut staffing = crate::demo_personnel::Personnel::new(&sim, hash, end).await?;
-    for (at, p) in staffing.opening(start) {
+    for (at, p) in staffing.opening(start, sim.adjustment_window) {
         seq += 1;
         heap.push(Planned {
             at: after_workdays(&calendar, at, 0, &mut rng),

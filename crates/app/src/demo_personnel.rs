@@ -15,7 +15,7 @@ use crate::users::{self, UserInput};
 use crate::{App, AppResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use daiban_domain::clock::CHINA;
-use daiban_domain::personnel::{CONDITIONS, Post};
+use daiban_domain::personnel::{AdjustmentWindow, CONDITIONS, Post};
 use daiban_domain::role::Role;
 use daiban_domain::unit::UnitKind;
 use daiban_store::entity::{unit, user};
@@ -140,14 +140,33 @@ impl Personnel {
         })
     }
 
-    /// The steps that start the story.
-    pub(crate) fn opening(&self, start: DateTime<Utc>) -> Vec<(DateTime<Utc>, PersonnelStep)> {
+    /// The steps that start the story. The year-end adjustment falls in the first month of the
+    /// window after the register, the one outside the window in the first month after day 200
+    /// that is not in it, whatever the month the demo is loaded in.
+    pub(crate) fn opening(
+        &self,
+        start: DateTime<Utc>,
+        window: AdjustmentWindow,
+    ) -> Vec<(DateTime<Utc>, PersonnelStep)> {
+        let in_window = |t: DateTime<Utc>| window.contains(t.with_timezone(&CHINA).date_naive());
+        let first = |from: DateTime<Utc>, wanted: bool| {
+            (0..self.end.signed_duration_since(from).num_days().max(0))
+                .map(|d| from + Duration::days(d))
+                // Ten days to spare: the step moves on to the next working day.
+                .find(|t| in_window(*t) == wanted && in_window(*t + Duration::days(10)) == wanted)
+                .unwrap_or(from)
+        };
         let mut v = vec![(start + Duration::hours(1), PersonnelStep::Register)];
-        for (i, (_, days, _)) in PLOTS.iter().enumerate() {
+        for (i, (plot, days, _)) in PLOTS.iter().enumerate() {
             let at = if *days >= 0 {
                 start + Duration::days(*days)
             } else {
                 self.end + Duration::days(*days)
+            };
+            let at = match plot {
+                Plot::YearEnd => first(at, true),
+                Plot::OutOfWindow => first(at, false),
+                _ => at,
             };
             v.push((at, PersonnelStep::Adjust(i)));
         }
@@ -155,12 +174,19 @@ impl Personnel {
     }
 
     /// The appointment date entered for someone already in the post: one to five years before
-    /// the year, three years for those the adjustments replace (so only the plotted rules break).
+    /// the year, three years for those the adjustments replace (so only the plotted rules break),
+    /// and a year and a half for the one whose adjustment awaits the bureau at the end (so the
+    /// bureau always sees a broken rule before deciding, whatever the month).
     fn appointed(&self, user_id: i64, start: NaiveDate) -> NaiveDate {
-        let back = if self.outgoing.iter().any(|(_, u)| *u == user_id) {
-            1100
-        } else {
-            400 + (user_id * 97) % 1400
+        let plot = self
+            .outgoing
+            .iter()
+            .position(|(_, u)| *u == user_id)
+            .map(|i| PLOTS[i].0);
+        let back = match plot {
+            Some(Plot::Pending) => 180,
+            Some(_) => 1100,
+            None => 400 + (user_id * 97) % 1400,
         };
         start - Duration::days(back)
     }

@@ -443,3 +443,91 @@ async fn a_published_announcement_is_found_by_a_chinese_substring_until_it_is_wi
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert!(searched(&t, &ent, "许可").await.is_empty(), "withdrawn");
 }
+
+#[tokio::test]
+async fn the_pages_of_each_role_show_the_news_and_the_demands() {
+    let t = TestApp::new().await;
+    let coord = t.token("coord").await;
+    let id = draft(&t, &coord, "企业开办一件事办事指南", true, true).await;
+    // The bureau's editor and its draft, with the publication controls.
+    let s = t.page_login("coord").await;
+    let r = t.page("/announcements/new", &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("name=\"body\""));
+    let r = t.page(&format!("/announcements/{id}"), &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("value=\"publish\""), "{}", r.text);
+    let csrf = crate::helpers::csrf_of(&r.text);
+    let r = t
+        .post_form(
+            &format!("/announcements/{id}/act"),
+            &s,
+            &format!("_csrf={csrf}&action=publish&version=1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    // A bad edit is answered in the form with the field's message.
+    let r = t
+        .post_form(
+            &format!("/announcements/{id}"),
+            &s,
+            &format!("_csrf={csrf}&title=&body=x&category=notice&version=2"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("field-error"));
+    let r = t.page(&format!("/announcements/{id}"), &s).await;
+    assert!(
+        r.text.contains("h-receipts"),
+        "the bureau sees the receipts"
+    );
+
+    // The coordinator who opened the published item is staff too: one receipt so far.
+    assert_eq!(t.count("announcement_reads").await, 1);
+
+    // An agent reads it (and leaves a receipt, once); the page is in Chinese with the nav entries.
+    let s = t.page_login("agent.a").await;
+    let r = t.page("/announcements", &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("企业开办一件事办事指南"));
+    assert!(r.text.contains("href=\"/demands\""));
+    assert!(!r.text.contains("/announcements/new"));
+    let r = t.page(&format!("/announcements/{id}"), &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.text.contains("h-receipts"));
+    assert_eq!(t.count("announcement_reads").await, 2);
+    t.page(&format!("/announcements/{id}"), &s).await;
+    assert_eq!(t.count("announcement_reads").await, 2, "a second read adds none");
+
+    // The enterprise raises a demand through its form.
+    let s = t.page_login("ent.a").await;
+    let r = t.page("/demands/new", &s).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let csrf = crate::helpers::csrf_of(&r.text);
+    let r = t
+        .post_form(
+            "/demands",
+            &s,
+            &format!("_csrf={csrf}&title=&description=&category=land"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .post_form(
+            "/demands",
+            &s,
+            &format!(
+                "_csrf={csrf}&title=%E7%94%A8%E5%9C%B0&description=%E5%92%A8%E8%AF%A2&category=land"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let r = t.page("/demands", &s).await;
+    assert!(r.text.contains("用地"), "{}", r.text);
+    let s = t.page_login("coord").await;
+    let r = t.page("/demands", &s).await;
+    assert!(r.text.contains("待分派"));
+    let id = t.count("demands").await;
+    let r = t.page(&format!("/demands/{id}"), &s).await;
+    assert!(r.text.contains("value=\"route\""), "{}", r.text);
+}

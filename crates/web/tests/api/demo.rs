@@ -100,9 +100,15 @@ async fn the_demo_city_loads_once_with_an_intact_audit_chain() {
 
 #[tokio::test]
 async fn the_demo_city_has_a_filing_history_with_adjustments_and_no_orphaned_work() {
-    use daiban_store::entity::{filing, handover, staffing_evidence};
+    use daiban_store::entity::{filing, handover, post, staffing_evidence};
     use daiban_store::sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-    let (app, _clock, _dir) = bare_app().await;
+    let (app, clock, _dir) = bare_app().await;
+    // Loaded in December, the year-end window itself: the plots still break only their rules.
+    clock.set(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 12, 7, 2, 0, 0)
+            .single()
+            .expect("time"),
+    );
     load_with(&app, 24).await.expect("load");
     let db = &app.db.conn;
     let count = |status: &'static str, kind: &'static str| async move {
@@ -123,6 +129,33 @@ async fn the_demo_city_has_a_filing_history_with_adjustments_and_no_orphaned_wor
         count("proposed", "adjustment").await,
         1,
         "one awaits the bureau"
+    );
+    // The one awaiting the bureau breaks a rule whatever the month: the outgoing agent has
+    // served under two years, which the bureau sees before deciding.
+    let pending = filing::Entity::find()
+        .filter(filing::Column::Status.eq("proposed"))
+        .one(db)
+        .await
+        .expect("pending")
+        .expect("one pending");
+    let since = post::Entity::find()
+        .filter(post::Column::UserId.eq(pending.outgoing_id.expect("outgoing")))
+        .filter(post::Column::Until.is_null())
+        .one(db)
+        .await
+        .expect("post")
+        .expect("in the post")
+        .since;
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).expect("date");
+    assert!(
+        daiban_domain::personnel::adjustment_violations(
+            since,
+            today,
+            app.adjustment_window,
+            pending.work_change
+        )
+        .contains(&daiban_domain::personnel::AdjustmentRule::ShortTenure),
+        "{since}"
     );
     let open = handover::Entity::find()
         .filter(handover::Column::Status.eq("open"))
