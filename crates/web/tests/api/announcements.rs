@@ -497,7 +497,11 @@ async fn the_pages_of_each_role_show_the_news_and_the_demands() {
     assert!(!r.text.contains("h-receipts"));
     assert_eq!(t.count("announcement_reads").await, 2);
     t.page(&format!("/announcements/{id}"), &s).await;
-    assert_eq!(t.count("announcement_reads").await, 2, "a second read adds none");
+    assert_eq!(
+        t.count("announcement_reads").await,
+        2,
+        "a second read adds none"
+    );
 
     // The enterprise raises a demand through its form.
     let s = t.page_login("ent.a").await;
