@@ -51,16 +51,16 @@ pub mod units;
 pub mod uploads;
 pub mod users;
 pub mod visits;
+mod write;
 
 use daiban_store::Backend;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
-use tokio::sync::{Mutex, MutexGuard};
 
 pub use actor::{Actor, Meta};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use daiban_store::{Db, sea_orm};
 pub use error::{AppError, AppResult, FieldError, Msg};
+pub use write::{GROUP_MAX, GroupStats, WriteTxn};
 
 /// Security settings of the accounts (等保 level 3 defaults).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -117,35 +117,22 @@ pub struct App {
     pub demand_days: u32,
     /// Notification delivery: `[delivery]`, `[mail]`, `[webhook]` (off by default).
     pub delivery: Arc<delivery::DeliveryConfig>,
-    /// SQLite allows one writer: writes queue here instead of failing with "database is locked".
-    write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite allows one writer: writes queue here instead of failing with "database is
+    /// locked", and those that queue together are committed together ([`write`]).
+    writer: write::Writer,
     /// The effective working-day calendar ([`App::calendar`], [`calendar::reload`]).
     calendar: Arc<calendar::SharedCalendar>,
-}
-
-/// A write transaction, holding the SQLite writer slot until it is committed or dropped.
-pub struct WriteTxn<'a> {
-    /// The open transaction.
-    pub txn: DatabaseTransaction,
-    _guard: Option<MutexGuard<'a, ()>>,
-}
-
-impl WriteTxn<'_> {
-    /// Commits the transaction.
-    ///
-    /// # Errors
-    /// The database refused the commit; nothing was written.
-    pub async fn commit(self) -> AppResult<()> {
-        self.txn.commit().await?;
-        Ok(())
-    }
 }
 
 impl App {
     /// Builds the application over an open, migrated database, with the shipped calendar; call
     /// [`calendar::reload`] (or use [`App::start`]) to take imported years into account.
     pub fn new(db: Db, clock: Arc<dyn Clock>, auth: AuthPolicy) -> Self {
-        let write_lock = (db.backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = if db.backend == Backend::Sqlite {
+            write::Writer::Grouped(Arc::default())
+        } else {
+            write::Writer::Direct
+        };
         Self {
             db,
             clock,
@@ -159,7 +146,7 @@ impl App {
             consultation_days: daiban_domain::consultation::DEFAULT_CONSULTATION_DAYS,
             demand_days: daiban_domain::platform::DEFAULT_DEMAND_DAYS,
             delivery: Arc::new(delivery::DeliveryConfig::default()),
-            write_lock,
+            writer,
             calendar: Arc::new(calendar::SharedCalendar::shipped()),
         }
     }
@@ -176,17 +163,21 @@ impl App {
         Ok(app)
     }
 
-    /// Starts a write transaction (queued behind other writers on SQLite).
+    /// Starts a write transaction: one command, committed whole with its audit entry or not at
+    /// all (on SQLite queued behind the other writers and committed with them, see [`write`]).
     ///
     /// # Errors
     /// The database could not start a transaction.
     pub async fn begin_write(&self) -> AppResult<WriteTxn<'_>> {
-        let guard = match &self.write_lock {
-            Some(m) => Some(m.lock().await),
-            None => None,
-        };
-        let txn = self.db.conn.begin().await?;
-        Ok(WriteTxn { txn, _guard: guard })
+        Ok(self.writer.begin(&self.db.conn).await?)
+    }
+
+    /// Group commits since start (SQLite; `None` on PostgreSQL, which commits each command).
+    pub fn group_stats(&self) -> Option<GroupStats> {
+        match &self.writer {
+            write::Writer::Grouped(w) => Some(w.stats()),
+            write::Writer::Direct => None,
+        }
     }
 
     /// The current time.
