@@ -230,12 +230,7 @@ async fn view<C: ConnectionTrait>(
             at: e.at,
         });
     }
-    let status = status_of(&m);
-    let due_state = if status.is_open() || m.responded_at.is_some() {
-        DueState::of(now, m.due_at, m.responded_at)
-    } else {
-        DueState::of(now, m.due_at, m.closed_at)
-    };
+    let due_state = due_state_of(&m, now);
     Ok(DemandView {
         actions: actions_for(actor, &m)
             .into_iter()
@@ -1005,15 +1000,26 @@ pub async fn open_counts(app: &App, actor: &Actor) -> AppResult<(usize, usize)> 
     if scope::of(actor).is_err() {
         return Ok((0, 0));
     }
-    let v = list(
-        app,
-        actor,
-        &DemandFilter {
-            open: Some(true),
-            ..DemandFilter::default()
-        },
-    )
-    .await?;
-    let overdue = v.iter().filter(|d| d.due_state == "overdue").count();
-    Ok((v.len(), overdue))
+    let now = app.now();
+    let closed = [DemandStatus::Closed.code(), DemandStatus::Confirmed.code()];
+    // The rows only: counting needs no names, events or linked problems.
+    let open = scoped(actor, demand::Entity::find())?
+        .filter(demand::Column::Status.is_not_in(closed))
+        .all(&app.db.conn)
+        .await?;
+    let overdue = open
+        .iter()
+        .filter(|m| due_state_of(m, now) == DueState::Overdue)
+        .count();
+    Ok((open.len(), overdue))
+}
+
+/// Where a demand stands against its limit: the reply counts while it is open or once given,
+/// else the closing.
+fn due_state_of(m: &demand::Model, now: DateTime<Utc>) -> DueState {
+    if status_of(m).is_open() || m.responded_at.is_some() {
+        DueState::of(now, m.due_at, m.responded_at)
+    } else {
+        DueState::of(now, m.due_at, m.closed_at)
+    }
 }
