@@ -408,7 +408,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             listen,
             demo,
             migrate,
-        } => serve(settings, listen, demo, migrate).await,
+        } => Box::pin(serve(settings, listen, demo, migrate)).await,
     }
 }
 
