@@ -15,13 +15,15 @@ Markdown table and as JSON (--json FILE):
   workbench (pages), a case-item page;
 - the evaluation of one quarter (`daiban evaluate`), the server's RSS under load, and the time
   from start to ready on the existing database;
-- the raw limit on SQLite: the same four writes a transition makes, by a minimal program
-  (Python's sqlite3), one durable commit per transition and batched, so each figure can be read
-  as a fraction of what the database itself allows.
+- the raw limit: the same writes a transition makes (case item, project event, notification,
+  audit entry and its head) by a minimal program — Python's sqlite3 on SQLite, pgbench on
+  PostgreSQL — one durable commit per transition and a thousand per commit, so each figure can
+  be read as a fraction of what the database itself allows.
 
 Nothing here asserts a time: CI runs it with --smoke so that it keeps working.
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -185,6 +187,71 @@ def raw_limit_sqlite(workdir, n_single, n_batched):
     return single, batched
 
 
+PG_RAW_SCHEMA = """
+DROP TABLE IF EXISTS raw_case_items, raw_project_events, raw_notifications, raw_audit_entries, raw_audit_head;
+CREATE TABLE raw_case_items (id bigint PRIMARY KEY, state text, version int, updated_at timestamptz);
+INSERT INTO raw_case_items SELECT g, 'in_review', 1, now() FROM generate_series(1, 10000) g;
+CREATE TABLE raw_project_events (id bigserial PRIMARY KEY, project_id bigint, case_item_id bigint, kind text,
+    from_state text, to_state text, actor_id bigint, occurred_at timestamptz, note text, data text);
+CREATE INDEX ON raw_project_events (case_item_id);
+CREATE TABLE raw_notifications (id bigserial PRIMARY KEY, enterprise_id bigint, case_item_id bigint, kind text,
+    title_zh text, body_zh text, created_at timestamptz);
+CREATE TABLE raw_audit_entries (seq bigserial PRIMARY KEY, action text, object_id text, after text, prev_hash text, hash text);
+CREATE TABLE raw_audit_head (id int PRIMARY KEY, seq bigint, last_hash text);
+INSERT INTO raw_audit_head VALUES (1, 0, '');
+"""
+
+PG_RAW_ONE = """\\set item random(1, 10000)
+BEGIN;
+UPDATE raw_case_items SET state = 'suspended', version = version + 1, updated_at = now() WHERE id = :item;
+INSERT INTO raw_project_events (project_id, case_item_id, kind, from_state, to_state, actor_id, occurred_at, note, data)
+    VALUES (:item / 20, :item, 'case.suspend', 'in_review', 'suspended', 7, now(), '负载测试：补正材料', '{}');
+INSERT INTO raw_notifications (enterprise_id, case_item_id, kind, title_zh, body_zh, created_at)
+    VALUES (:item / 80, :item, 'progress', '办件进度', '您的办件已挂起：补正材料', now());
+UPDATE raw_audit_head SET seq = seq + 1, last_hash = md5(random()::text) WHERE id = 1;
+INSERT INTO raw_audit_entries (action, object_id, after, prev_hash, hash)
+    VALUES ('case.suspend', :item, '{"state":"suspended"}', repeat('0', 64), repeat('f', 64));
+COMMIT;
+"""
+
+PG_RAW_BATCH = """\\set first random(1, 9000)
+BEGIN;
+UPDATE raw_case_items SET state = 'suspended', version = version + 1, updated_at = now() WHERE id BETWEEN :first AND :first + 999;
+INSERT INTO raw_project_events (project_id, case_item_id, kind, from_state, to_state, actor_id, occurred_at, note, data)
+    SELECT g / 20, g, 'case.suspend', 'in_review', 'suspended', 7, now(), '负载测试：补正材料', '{}' FROM generate_series(:first, :first + 999) g;
+INSERT INTO raw_notifications (enterprise_id, case_item_id, kind, title_zh, body_zh, created_at)
+    SELECT g / 80, g, 'progress', '办件进度', '您的办件已挂起：补正材料', now() FROM generate_series(:first, :first + 999) g;
+UPDATE raw_audit_head SET seq = seq + 1000, last_hash = md5(random()::text) WHERE id = 1;
+INSERT INTO raw_audit_entries (action, object_id, after, prev_hash, hash)
+    SELECT 'case.suspend', g, '{"state":"suspended"}', repeat('0', 64), repeat('f', 64) FROM generate_series(:first, :first + 999) g;
+COMMIT;
+"""
+
+
+def raw_limit_postgres(url, workdir, seconds, clients):
+    """The same writes with pgbench (synchronous_commit as the server has it, on by default),
+    in tables of their own beside the application's: one transaction per transition from
+    `clients` connections (they serialise on the audit head row, as the application's do), and
+    a thousand per transaction. Returns transitions per second for both."""
+    pgbin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
+    subprocess.run([f"{pgbin}/psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", PG_RAW_SCHEMA], check=True,
+                   capture_output=True)
+
+    def bench(script, c):
+        path = os.path.join(workdir, "raw.sql")
+        open(path, "w").write(script)
+        out = subprocess.run([f"{pgbin}/pgbench", "-n", "-f", path, "-c", str(c), "-j", "2", "-T", str(seconds), url],
+                             check=True, capture_output=True, text=True).stdout
+        return float(re.search(r"tps = ([0-9.]+)", out).group(1))
+
+    single = bench(PG_RAW_ONE, clients)
+    batched = bench(PG_RAW_BATCH, 1) * 1000
+    subprocess.run([f"{pgbin}/psql", "-q", url, "-c",
+                    "DROP TABLE raw_case_items, raw_project_events, raw_notifications, raw_audit_entries, raw_audit_head"],
+                   check=True, capture_output=True)
+    return single, batched
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="an existing database (default: a fresh SQLite demo city)")
@@ -205,10 +272,12 @@ def main():
     url = a.database or f"sqlite://{work}/load.db"
     results = {"database": "postgres" if url.startswith("postgres") else "sqlite", "duration_s": a.duration,
                "connections": a.connections}
-    srv = Server(a.bin, url, a.port, demo=a.database is None, workdir=work)
+    # `serve --demo` loads the demo city only into an empty database: a fresh one gets it, a
+    # generated one is left as it is.
+    srv = Server(a.bin, url, a.port, demo=True, workdir=work)
     try:
         first = srv.start()
-        log(f"ready after {first:.2f}s (first start{', demo generated' if srv.demo else ''})")
+        log(f"ready after {first:.2f}s (first start)")
         srv.stop()
         srv.demo = False
         results["ready_s"] = round(srv.start(), 3)
@@ -286,9 +355,12 @@ def main():
     finally:
         srv.stop()
 
-    n = 200 if a.smoke else 3000
-    single, batched = raw_limit_sqlite(work, n, n * 10)
-    results["raw_sqlite"] = {"one_commit_per_transition": round(single), "batched_1000": round(batched)}
+    if results["database"] == "sqlite":
+        n = 200 if a.smoke else 3000
+        single, batched = raw_limit_sqlite(work, n, n * 10)
+    else:
+        single, batched = raw_limit_postgres(url, work, 1 if a.smoke else a.duration, a.connections)
+    results["raw"] = {"one_commit_per_transition": round(single), "batched_1000": round(batched)}
     shutil.rmtree(work, ignore_errors=True)
 
     t = results["transitions"]
@@ -301,8 +373,8 @@ def main():
     print(f"database {results['database']}, {a.connections} connections, {a.duration}s each; ready {results['ready_s']}s; "
           f"RSS {results['rss_mb']} MB (peak {results['rss_peak_mb']} MB); evaluate {a.quarter}: {results['evaluate_s']}s; "
           f"audit: {results['audit_verify']}")
-    raw = results["raw_sqlite"]
-    print(f"raw SQLite limit (synchronous=FULL): {raw['one_commit_per_transition']}/s one commit per transition, "
+    raw = results["raw"]
+    print(f"raw {results['database']} limit (durable commits): {raw['one_commit_per_transition']}/s one commit per transition, "
           f"{raw['batched_1000']}/s batched; API transitions = {t['rate'] / raw['one_commit_per_transition']:.2f}× "
           f"the one-commit limit, {t['rate'] / raw['batched_1000']:.2f}× the batched one")
     if a.json:
