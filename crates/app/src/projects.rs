@@ -25,6 +25,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Kinds of project (建设性质).
 pub const KINDS: [(&str, &str, &str); 4] = [
@@ -82,34 +83,76 @@ pub struct ProjectView {
 }
 
 async fn view<C: ConnectionTrait>(db: &C, m: project::Model) -> AppResult<ProjectView> {
-    let ent = enterprise::Entity::find_by_id(m.enterprise_id)
-        .one(db)
-        .await?;
-    let unit = unit::Entity::find_by_id(m.unit_id).one(db).await?;
-    let helper = crate::users::user_name(db, m.bureau_helper_id).await?;
-    Ok(ProjectView {
-        id: m.id,
-        code: m.code,
-        name: m.name,
-        enterprise_id: m.enterprise_id,
-        enterprise_name: ent.map(|e| e.name).unwrap_or_default(),
-        unit_id: m.unit_id,
-        unit_name: unit.map(|u| u.name).unwrap_or_default(),
-        investment_wan: Investment::from_yuan(m.investment_yuan).to_string(),
-        industry: m.industry,
-        kind: m.kind,
-        policy_standing: m.policy_standing,
-        major_urban: m.major_urban,
-        major: m.major,
-        bureau_helper_id: m.bureau_helper_id,
-        bureau_helper_name: helper,
-        stage: m.stage,
-        status: m.status,
-        description: m.description,
-        decline_reason: m.decline_reason,
-        version: m.version,
-        created_at: m.created_at,
-    })
+    views(db, vec![m])
+        .await?
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("a project without its view").into())
+}
+
+/// The views of `ms`, in their order, with the enterprise, unit and helper names read in one
+/// query per table.
+async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult<Vec<ProjectView>> {
+    if ms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ents: BTreeMap<i64, String> = enterprise::Entity::find()
+        .filter(
+            enterprise::Column::Id
+                .is_in(ms.iter().map(|m| m.enterprise_id).collect::<BTreeSet<_>>()),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.name))
+        .collect();
+    let units: BTreeMap<i64, String> = unit::Entity::find()
+        .filter(unit::Column::Id.is_in(ms.iter().map(|m| m.unit_id).collect::<BTreeSet<_>>()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let helper_ids: BTreeSet<i64> = ms.iter().filter_map(|m| m.bureau_helper_id).collect();
+    let helpers: BTreeMap<i64, String> = if helper_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(helper_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect()
+    };
+    Ok(ms
+        .into_iter()
+        .map(|m| ProjectView {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            enterprise_id: m.enterprise_id,
+            enterprise_name: ents.get(&m.enterprise_id).cloned().unwrap_or_default(),
+            unit_id: m.unit_id,
+            unit_name: units.get(&m.unit_id).cloned().unwrap_or_default(),
+            investment_wan: Investment::from_yuan(m.investment_yuan).to_string(),
+            industry: m.industry,
+            kind: m.kind,
+            policy_standing: m.policy_standing,
+            major_urban: m.major_urban,
+            major: m.major,
+            bureau_helper_id: m.bureau_helper_id,
+            bureau_helper_name: m
+                .bureau_helper_id
+                .and_then(|h| helpers.get(&h).cloned())
+                .unwrap_or_default(),
+            stage: m.stage,
+            status: m.status,
+            description: m.description,
+            decline_reason: m.decline_reason,
+            version: m.version,
+            created_at: m.created_at,
+        })
+        .collect())
 }
 
 /// The fields of a new project.
@@ -205,19 +248,42 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(project::Column::Id.in_subquery(red.clone()));
     }
     let total = q.clone().count(db).await?;
-    // Projects with an overdue item first, then the newest.
-    let rows = q
-        .order_by_desc(project::Column::Id.in_subquery(red))
+    // Projects with an overdue item first, then the newest: the few with a red item by their
+    // ids, then a page of the others in primary-key order, so that no page sorts every project.
+    let limit = Ord::min(f.limit.unwrap_or(50), 500);
+    let offset = f.offset.unwrap_or(0);
+    let red_ids: Vec<i64> = q
+        .clone()
+        .filter(project::Column::Id.in_subquery(red.clone()))
+        .select_only()
+        .column(project::Column::Id)
         .order_by_desc(project::Column::Id)
-        .limit(Ord::min(f.limit.unwrap_or(50), 500))
-        .offset(f.offset.unwrap_or(0))
+        .into_tuple()
         .all(db)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(view(db, r).await?);
+    let n_red = red_ids.len() as u64;
+    let mut rows = Vec::new();
+    if offset < n_red {
+        let from = usize::try_from(offset).unwrap_or(usize::MAX);
+        let to = usize::try_from(Ord::min(offset + limit, n_red)).unwrap_or(usize::MAX);
+        rows = project::Entity::find()
+            .filter(project::Column::Id.is_in(red_ids[from..to].to_vec()))
+            .order_by_desc(project::Column::Id)
+            .all(db)
+            .await?;
     }
-    Ok((out, total))
+    let wanted = limit.saturating_sub(rows.len() as u64);
+    if f.overdue != Some(true) && wanted > 0 {
+        rows.extend(
+            q.filter(project::Column::Id.not_in_subquery(red))
+                .order_by_desc(project::Column::Id)
+                .limit(wanted)
+                .offset(offset.saturating_sub(n_red))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok((views(db, rows).await?, total))
 }
 
 /// The codes of the concluded case-item states.

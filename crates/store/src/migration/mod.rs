@@ -21,6 +21,7 @@ mod m0012_termination;
 mod m0013_announcements;
 mod m0014_consultations;
 mod m0015_delivery;
+mod m0016_read_indexes;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_consultations::Migration),
             Box::new(m0013_announcements::Migration),
             Box::new(m0015_delivery::Migration),
+            Box::new(m0016_read_indexes::Migration),
         ]
     }
 }

@@ -1070,3 +1070,64 @@ async fn a_catalog_revision_never_rewrites_what_an_open_item_was_told() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.json()[0]["limit_days"], 5);
 }
+
+#[tokio::test]
+async fn the_project_list_puts_projects_with_a_red_item_first_across_pages() {
+    use daiban_store::sea_orm::ConnectionTrait;
+    let t = TestApp::new().await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        let (pid, cases) = active_project(&t, &["XT-001"]).await;
+        ids.push((pid, cases[0]));
+    }
+    // The second and the fourth have an overdue item.
+    for (_, case) in [ids[1], ids[3]] {
+        t.app
+            .db
+            .conn
+            .execute_unprepared(&format!(
+                "UPDATE case_items SET warning = 'red' WHERE id = {case}"
+            ))
+            .await
+            .expect("red");
+    }
+    let want = [ids[3].0, ids[1].0, ids[4].0, ids[2].0, ids[0].0];
+    let coord = t.token("coord").await;
+    let mut paged = Vec::new();
+    for offset in [0, 2, 4] {
+        let r = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/projects?limit=2&offset={offset}"),
+                Some(&coord),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json()["total"], 5);
+        paged.extend(
+            r.json()["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|p| p["id"].as_i64().expect("id")),
+        );
+    }
+    assert_eq!(paged, want, "red first, then the newest, page after page");
+    let r = t
+        .api(
+            Method::GET,
+            "/api/v1/projects?overdue=true&limit=1&offset=1",
+            Some(&coord),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["total"], 2);
+    let only: Vec<i64> = r.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(only, [ids[1].0]);
+}
