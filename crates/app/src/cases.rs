@@ -28,7 +28,7 @@ use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, material, one_time_notice,
-    project, unit, user,
+    project, unit,
 };
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -140,29 +140,13 @@ async fn views<C: ConnectionTrait>(
         .map(|m| m.department_id)
         .chain(co.values().flatten().copied())
         .collect();
-    let units: BTreeMap<i64, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(unit_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
+    let units = crate::users::unit_names(db, unit_ids).await?;
     let user_ids: BTreeSet<i64> = ms
         .iter()
         .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
         .flatten()
         .collect();
-    let users: BTreeMap<i64, String> = if user_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(user_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect()
-    };
+    let users = crate::users::user_names(db, user_ids).await?;
     let name = |map: &BTreeMap<i64, String>, id: Option<i64>| {
         id.and_then(|id| map.get(&id).cloned()).unwrap_or_default()
     };

@@ -18,7 +18,7 @@ use daiban_domain::project::{
     Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
 };
 use daiban_domain::role::Role;
-use daiban_store::entity::{enterprise, mandate, project, unit, user};
+use daiban_store::entity::{enterprise, mandate, project, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -105,25 +105,10 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
-    let units: BTreeMap<i64, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(ms.iter().map(|m| m.unit_id).collect::<BTreeSet<_>>()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let helper_ids: BTreeSet<i64> = ms.iter().filter_map(|m| m.bureau_helper_id).collect();
-    let helpers: BTreeMap<i64, String> = if helper_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(helper_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.name))
-            .collect()
-    };
+    let units = crate::users::unit_names(db, ms.iter().map(|m| m.unit_id).collect()).await?;
+    let helpers =
+        crate::users::user_names(db, ms.iter().filter_map(|m| m.bureau_helper_id).collect())
+            .await?;
     Ok(ms
         .into_iter()
         .map(|m| ProjectView {
