@@ -233,27 +233,20 @@ pub async fn list<C: ConnectionTrait>(
         q = q.filter(project::Column::Id.in_subquery(red.clone()));
     }
     let total = q.clone().count(db).await?;
-    // Projects with an overdue item first, then the newest: the few with a red item by their
-    // ids, then a page of the others in primary-key order, so that no page sorts every project.
+    // Projects with an overdue item first, then the newest: a page of those with a red item,
+    // then of the others, each in primary-key order, so that no page sorts every project.
     let limit = Ord::min(f.limit.unwrap_or(50), 500);
     let offset = f.offset.unwrap_or(0);
-    let red_ids: Vec<i64> = q
+    let reds = q
         .clone()
-        .filter(project::Column::Id.in_subquery(red.clone()))
-        .select_only()
-        .column(project::Column::Id)
-        .order_by_desc(project::Column::Id)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let n_red = red_ids.len() as u64;
+        .filter(project::Column::Id.in_subquery(red.clone()));
+    let n_red = reds.clone().count(db).await?;
     let mut rows = Vec::new();
     if offset < n_red {
-        let from = usize::try_from(offset).unwrap_or(usize::MAX);
-        let to = usize::try_from(Ord::min(offset + limit, n_red)).unwrap_or(usize::MAX);
-        rows = project::Entity::find()
-            .filter(project::Column::Id.is_in(red_ids[from..to].to_vec()))
+        rows = reds
             .order_by_desc(project::Column::Id)
+            .limit(limit)
+            .offset(offset)
             .all(db)
             .await?;
     }

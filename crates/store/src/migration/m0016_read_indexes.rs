@@ -29,6 +29,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         }
-        index(m, "case_items", &["warning", "due_at"], false).await
+        // Covers "the projects with an open red item" (the project list's order, the board).
+        index(m, "case_items", &["warning", "state", "project_id"], false).await
     }
 }
