@@ -238,11 +238,15 @@ impl WriteTxn<'_> {
             let Some(group) = held.slot.take() else {
                 return Err(anyhow::anyhow!("the write group closed under a command").into());
             };
-            return held
-                .writer
-                .commit(group)
+            // On a task of its own: a cancelled request (the client went away) must not cancel
+            // a commit that the other members of the group wait for. The slot stays held until
+            // it is done, so no command begins in a transaction being committed.
+            let writer = Arc::clone(held.writer);
+            let r = tokio::spawn(async move { writer.commit(group).await })
                 .await
-                .map_err(|e| anyhow::anyhow!("group commit: {e}").into());
+                .map_err(|e| anyhow::anyhow!("group commit task: {e}"))?;
+            drop(held);
+            return r.map_err(|e| anyhow::anyhow!("group commit: {e}").into());
         }
         // Others are queued: they join the group, and the flush queued behind them commits it.
         let mut outcome = group.outcome.subscribe();
