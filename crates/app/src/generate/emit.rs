@@ -495,7 +495,11 @@ impl<'a> Emitter<'a> {
                 oint(Some(evidence_id)),
                 text(label),
                 oint(Some(project_id)),
-                otext(Some(format!("{evidence_kind}:{evidence_id}"))),
+                otext(Some(if rule == "project_lost" {
+                    format!("project_lost:{project_id}")
+                } else {
+                    format!("{evidence_kind}:{evidence_id}")
+                })),
                 text(note),
                 oint(recorded_by),
                 ts(at),

@@ -350,11 +350,10 @@ fn literal(out: &mut String, v: &Value) -> Result<(), DbErr> {
 
 fn quote(out: &mut String, s: &str) {
     out.push('\'');
-    for ch in s.chars() {
-        if ch == '\'' {
-            out.push('\'');
-        }
-        out.push(ch);
+    if s.contains('\'') {
+        out.push_str(&s.replace('\'', "''"));
+    } else {
+        out.push_str(s);
     }
     out.push('\'');
 }
