@@ -463,7 +463,8 @@ impl daiban_app::generate::Progress for Bar {
                 indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
             );
-            self.0.enable_steady_tick(std::time::Duration::from_millis(200));
+            self.0
+                .enable_steady_tick(std::time::Duration::from_millis(200));
         } else {
             self.0.set_length(total);
             self.0.set_style(
@@ -502,7 +503,8 @@ async fn generate(
         seed,
         until: until.unwrap_or_else(daiban_app::generate::default_until),
     };
-    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
     let progress = Arc::new(Bar(bar.clone()));
     let started = std::time::Instant::now();
     let summary = match daiban_app::generate::run(&app, &opts, progress).await {

@@ -7,9 +7,7 @@ use super::plan::{
     EvKind, GlobalEv, Item, MANDATE_SCOPE, PKind, Plan, Project, SUSPEND_NOTE, Time, Who, china,
     quarter_label,
 };
-use super::sink::{
-    Batch, Sink, T, boolean, date, int, int32, oint, oint32, ots, otext, text, ts,
-};
+use super::sink::{Batch, Sink, T, boolean, date, int, int32, oint, oint32, otext, ots, text, ts};
 use super::world::World;
 use chrono::{Duration, SecondsFormat};
 use daiban_domain::audit::{ChainedEntry, chain_hash};
@@ -124,10 +122,6 @@ fn tj<T: serde::Serialize>(t: &T) -> String {
     serde_json::to_string(t).unwrap_or_else(|_| "null".into())
 }
 
-fn otj(t: Option<Time>) -> String {
-    t.map_or_else(|| "null".to_owned(), |t| tj(&t))
-}
-
 /// A cheap, fixed mix of a number (for minor per-row variation without a generator).
 fn mix(x: i64) -> u64 {
     let mut z = u64::from_ne_bytes(x.to_ne_bytes()).wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -211,6 +205,10 @@ pub(super) struct Start {
 
 impl<'a> Emitter<'a> {
     /// An emitter writing into `sink`, sending full batches to `tx`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "everything the emitter reads, once"
+    )]
     pub(super) fn new(
         world: &'a World,
         plan: &'a Plan,
@@ -234,7 +232,9 @@ impl<'a> Emitter<'a> {
             },
             ent_ids,
             account_ids: vec![None; plan.ents.len()],
-            projects: (0..plan.projects.len()).map(|_| ProjIds::default()).collect(),
+            projects: (0..plan.projects.len())
+                .map(|_| ProjIds::default())
+                .collect(),
             survey_ids: vec![0; plan.surveys.len()],
             respondent_ids: vec![Vec::new(); plan.surveys.len()],
             seq: start.seq,
@@ -306,6 +306,7 @@ impl<'a> Emitter<'a> {
         self.world.people[i].id
     }
 
+    #[expect(clippy::too_many_arguments, reason = "one audit entry, field by field")]
     fn audit(
         &mut self,
         at: Time,
@@ -360,7 +361,10 @@ impl<'a> Emitter<'a> {
         self.sink.audit_head = Some((self.seq, hash));
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one timeline row, column by column")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one timeline row, column by column"
+    )]
     fn event(
         &mut self,
         project_id: i64,
@@ -399,7 +403,10 @@ impl<'a> Emitter<'a> {
         id
     }
 
-    #[expect(clippy::too_many_arguments, reason = "one outbox row, column by column")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one outbox row, column by column"
+    )]
     fn notify(
         &mut self,
         user: Option<i64>,
@@ -637,7 +644,15 @@ impl<'a> Emitter<'a> {
                 .n("version", 1)
                 .done();
             let admin = self.world.admin.map_or(SYSTEM, |i| self.person(Who::P(i)));
-            self.audit(at, &admin, "user.create", "user", &uid.to_string(), "", &view);
+            self.audit(
+                at,
+                &admin,
+                "user.create",
+                "user",
+                &uid.to_string(),
+                "",
+                &view,
+            );
         }
     }
 
@@ -1018,15 +1033,37 @@ impl<'a> Emitter<'a> {
         };
         let ent = self.enterprise_id(pr);
         let actor = self.person(who);
-        self.event(id, None, action, Some(from), Some(to), &actor, at, note, "[]", "{}");
+        self.event(
+            id,
+            None,
+            action,
+            Some(from),
+            Some(to),
+            &actor,
+            at,
+            note,
+            "[]",
+            "{}",
+        );
         self.notify(None, Some(ent), Some(id), None, "progress", title, body, at);
-        let before = J::new().s("status", from).n("version", i64::from(version - 1)).done();
+        let before = J::new()
+            .s("status", from)
+            .n("version", i64::from(version - 1))
+            .done();
         let after = J::new()
             .s("note", note)
             .s("status", to)
             .n("version", i64::from(version))
             .done();
-        self.audit(at, &actor, action, "project", &id.to_string(), &before, &after);
+        self.audit(
+            at,
+            &actor,
+            action,
+            "project",
+            &id.to_string(),
+            &before,
+            &after,
+        );
     }
 
     fn decline(&mut self, p: usize, at: Time) {
@@ -1088,10 +1125,7 @@ impl<'a> Emitter<'a> {
             ],
         );
         let body = (
-            format!(
-                "项目“{}”的委托代办已签订，代办员将全程无偿代办。",
-                pr.name
-            ),
+            format!("项目“{}”的委托代办已签订，代办员将全程无偿代办。", pr.name),
             format!(
                 "The mandate for \"{}\" is signed; the agents will carry the approvals free of charge.",
                 pr.name
@@ -1256,8 +1290,7 @@ impl<'a> Emitter<'a> {
         let mut co = c.view.co_departments.clone();
         co.sort_unstable();
         for d in co {
-            self.sink
-                .row(T::CaseItemDepartments, [int(id), int(d)]);
+            self.sink.row(T::CaseItemDepartments, [int(id), int(d)]);
         }
         let submitted = item.submitted_at;
         let complete = item.materials_complete_at;
@@ -1317,7 +1350,10 @@ impl<'a> Emitter<'a> {
             .null("accepted_at")
             .s("agent_name", "")
             .n("catalog_item_id", c.view.id)
-            .raw("co_department_names", &str_array(c.co_names.iter().map(String::as_str)))
+            .raw(
+                "co_department_names",
+                &str_array(c.co_names.iter().map(String::as_str)),
+            )
             .null("concluded_at")
             .n("department_id", c.view.department_id)
             .s("department_name", &c.dept_name)
@@ -1433,21 +1469,16 @@ impl<'a> Emitter<'a> {
                         a.at,
                         nt.decision,
                     )?;
-                    self.projects[p].findings.insert(
-                        (
-                            1,
-                            u16::try_from(i).unwrap_or(0),
-                            n,
-                        ),
-                        f,
-                    );
+                    self.projects[p]
+                        .findings
+                        .insert((1, u16::try_from(i).unwrap_or(0), n), f);
                 }
                 J::new()
                     .raw("breach", &breach)
                     .n("notice_seq", i64::from(n) + 1)
                     .done()
             }
-            ActData::Complete(due, _) => {
+            ActData::Complete(due) => {
                 materials = str_array(c.view.materials.iter().map(|m| m.code.as_str()));
                 J::new()
                     .raw("deferred", "[]")
@@ -1573,7 +1604,15 @@ impl<'a> Emitter<'a> {
             .s("state", a.to.code())
             .n("version", version + 1)
             .done();
-        self.audit(a.at, &actor, &kind, "case_item", &id.to_string(), &before, &after);
+        self.audit(
+            a.at,
+            &actor,
+            &kind,
+            "case_item",
+            &id.to_string(),
+            &before,
+            &after,
+        );
         Ok(())
     }
 
@@ -1742,12 +1781,12 @@ impl<'a> Emitter<'a> {
             )?;
             self.projects[p].lost_finding = fid;
         }
-        let title = (format!("委托代办{label_zh}"), format!("Mandate: {label_en}"));
+        let title = (
+            format!("委托代办{label_zh}"),
+            format!("Mandate: {label_en}"),
+        );
         let body = (
-            format!(
-                "项目“{}”的委托代办已{label_zh}。原因：{reason}",
-                pr.name
-            ),
+            format!("项目“{}”的委托代办已{label_zh}。原因：{reason}", pr.name),
             format!(
                 "The mandate for \"{}\" was {label_en}. Reason: {reason}",
                 pr.name
@@ -1774,7 +1813,11 @@ impl<'a> Emitter<'a> {
         let st = prob.steps[j];
         let pid = self.projects[p].id;
         let ent = self.enterprise_id(pr);
-        let dept_name = self.world.depts.get(&prob.dept).map_or("", |d| d.name.as_str());
+        let dept_name = self
+            .world
+            .depts
+            .get(&prob.dept)
+            .map_or("", |d| d.name.as_str());
         let actor = st.by.map_or(SYSTEM, |b| self.person(Who::P(b)));
         let last = prob.steps.last().copied().unwrap_or(st);
         let held = prob.steps.iter().any(|s| s.kind == PKind::Record);
@@ -1828,7 +1871,11 @@ impl<'a> Emitter<'a> {
                     ts(last.due),
                     boolean(false),
                     text(last.to_status),
-                    text(if resolved_at.is_some() { resolution } else { "" }),
+                    text(if resolved_at.is_some() {
+                        resolution
+                    } else {
+                        ""
+                    }),
                     ots(resolved_at),
                     oint(None),
                     int32(last.version),
@@ -1836,11 +1883,36 @@ impl<'a> Emitter<'a> {
                     ts(updated),
                 ],
             );
-            self.problem_event(id, "raise", None, Some(st.to), None, Some("open"), &actor, prob.title, st.at);
+            self.problem_event(
+                id,
+                "raise",
+                None,
+                Some(st.to),
+                None,
+                Some("open"),
+                &actor,
+                prob.title,
+                st.at,
+            );
             let notice = level_notice(&pr.name, prob.title, Level::Department, st.due);
-            for h in self.world.depts.get(&prob.dept).map(|d| d.helpers.clone()).unwrap_or_default() {
+            for h in self
+                .world
+                .depts
+                .get(&prob.dept)
+                .map(|d| d.helpers.clone())
+                .unwrap_or_default()
+            {
                 let uid = self.uid(h);
-                self.notify(Some(uid), None, Some(pid), None, "problem", (&notice.0, &notice.1), (&notice.2, &notice.3), st.at);
+                self.notify(
+                    Some(uid),
+                    None,
+                    Some(pid),
+                    None,
+                    "problem",
+                    (&notice.0, &notice.1),
+                    (&notice.2, &notice.3),
+                    st.at,
+                );
             }
             let owner = &self.world.people[prob.owner].name;
             let raiser = &self.world.people[prob.raiser].name;
@@ -1871,7 +1943,15 @@ impl<'a> Emitter<'a> {
                 .s("title", prob.title)
                 .n("version", 1)
                 .done();
-            self.audit(st.at, &actor, "problem.raise", "problem", &id.to_string(), "", &view);
+            self.audit(
+                st.at,
+                &actor,
+                "problem.raise",
+                "problem",
+                &id.to_string(),
+                "",
+                &view,
+            );
             return Ok(());
         }
         let id = self.projects[p].problems[k];
@@ -1888,17 +1968,45 @@ impl<'a> Emitter<'a> {
                 .s("status", st.to_status)
                 .n("version", i64::from(st.version))
                 .done();
-            e.audit(st.at, &actor, action, "problem", &id.to_string(), &before, &after);
+            e.audit(
+                st.at,
+                &actor,
+                action,
+                "problem",
+                &id.to_string(),
+                &before,
+                &after,
+            );
         };
         match st.kind {
             PKind::Raise => {}
             PKind::Respond => {
                 let note = "已收悉，正在与相关科室会商，近期答复。";
-                self.problem_event(id, "respond", Some(st.from), Some(st.to), Some("open"), Some("open"), &actor, note, st.at);
+                self.problem_event(
+                    id,
+                    "respond",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("open"),
+                    Some("open"),
+                    &actor,
+                    note,
+                    st.at,
+                );
                 audited(self, "problem.respond", note);
             }
             PKind::Resolve => {
-                self.problem_event(id, "resolve", Some(st.from), Some(st.to), Some("open"), Some("resolved"), &actor, prob.resolution, st.at);
+                self.problem_event(
+                    id,
+                    "resolve",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("open"),
+                    Some("resolved"),
+                    &actor,
+                    prob.resolution,
+                    st.at,
+                );
                 let t = (
                     format!("问题已解决：{}", prob.title),
                     format!("Problem resolved: {}", prob.title),
@@ -1906,20 +2014,54 @@ impl<'a> Emitter<'a> {
                 let b = (
                     format!(
                         "项目“{}”的问题“{}”已由{}解决：{}。如未真正解决，可在问题页面重新提出。",
-                        pr.name, prob.title, st.from.label_zh(), prob.resolution
+                        pr.name,
+                        prob.title,
+                        st.from.label_zh(),
+                        prob.resolution
                     ),
                     format!(
                         "The problem \"{}\" of project \"{}\" was resolved by the {}: {}. If it is not really solved, reopen it on the problem's page.",
-                        prob.title, pr.name, st.from.label_en(), prob.resolution
+                        prob.title,
+                        pr.name,
+                        st.from.label_en(),
+                        prob.resolution
                     ),
                 );
-                self.notify(None, Some(ent), Some(pid), None, "problem", (&t.0, &t.1), (&b.0, &b.1), st.at);
+                self.notify(
+                    None,
+                    Some(ent),
+                    Some(pid),
+                    None,
+                    "problem",
+                    (&t.0, &t.1),
+                    (&b.0, &b.1),
+                    st.at,
+                );
                 let raiser = self.uid(prob.raiser);
-                self.notify(Some(raiser), None, Some(pid), None, "problem", (&t.0, &t.1), (&b.0, &b.1), st.at);
+                self.notify(
+                    Some(raiser),
+                    None,
+                    Some(pid),
+                    None,
+                    "problem",
+                    (&t.0, &t.1),
+                    (&b.0, &b.1),
+                    st.at,
+                );
                 audited(self, "problem.resolve", prob.resolution);
             }
             PKind::Confirm => {
-                self.problem_event(id, "confirm", Some(st.from), Some(st.to), Some("resolved"), Some("closed"), &actor, "", st.at);
+                self.problem_event(
+                    id,
+                    "confirm",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("resolved"),
+                    Some("closed"),
+                    &actor,
+                    "",
+                    st.at,
+                );
                 audited(self, "problem.confirm", "");
             }
             PKind::AutoEscalate => {
@@ -1947,10 +2089,29 @@ impl<'a> Emitter<'a> {
                     china(missed).format("%Y-%m-%d %H:%M"),
                     st.from.label_en()
                 );
-                self.problem_event(id, "auto_escalate", Some(st.from), Some(st.to), Some("open"), Some("open"), &SYSTEM, &note, st.at);
+                self.problem_event(
+                    id,
+                    "auto_escalate",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("open"),
+                    Some("open"),
+                    &SYSTEM,
+                    &note,
+                    st.at,
+                );
                 let notice = level_notice(&pr.name, prob.title, st.to, st.due);
                 for h in self.handlers(st.to, prob.dept) {
-                    self.notify(Some(h), None, Some(pid), None, "problem", (&notice.0, &notice.1), (&notice.2, &notice.3), st.at);
+                    self.notify(
+                        Some(h),
+                        None,
+                        Some(pid),
+                        None,
+                        "problem",
+                        (&notice.0, &notice.1),
+                        (&notice.2, &notice.3),
+                        st.at,
+                    );
                 }
                 let f = self.finding(
                     unit,
@@ -1966,20 +2127,32 @@ impl<'a> Emitter<'a> {
                     st.decision,
                 )?;
                 self.projects[p].findings.insert(
-                    (2, u16::try_from(k).unwrap_or(0), u8::try_from(j).unwrap_or(0)),
+                    (
+                        2,
+                        u16::try_from(k).unwrap_or(0),
+                        u8::try_from(j).unwrap_or(0),
+                    ),
                     f,
                 );
             }
             PKind::Convene => {
-                let Some(m) = &prob.meeting else { return Ok(()) };
+                let Some(m) = &prob.meeting else {
+                    return Ok(());
+                };
                 let mid = self.ids.take(T::Meetings);
                 self.projects[p].meetings.push(mid);
                 let minutes = if held {
-                    format!("会议由市行政审批局召集，听取了{meeting_title}的情况汇报，逐项研究了议题，形成决定如下。")
+                    format!(
+                        "会议由市行政审批局召集，听取了{meeting_title}的情况汇报，逐项研究了议题，形成决定如下。"
+                    )
                 } else {
                     String::new()
                 };
-                let record_at = prob.steps.iter().find(|s| s.kind == PKind::Record).map(|s| s.at);
+                let record_at = prob
+                    .steps
+                    .iter()
+                    .find(|s| s.kind == PKind::Record)
+                    .map(|s| s.at);
                 self.sink.row(
                     T::Meetings,
                     [
@@ -1998,14 +2171,23 @@ impl<'a> Emitter<'a> {
                     ],
                 );
                 let aid1 = self.ids.take(T::MeetingAgenda);
-                self.sink.row(T::MeetingAgenda, [int(aid1), int(mid), oint(Some(pid)), oint(None)]);
+                self.sink.row(
+                    T::MeetingAgenda,
+                    [int(aid1), int(mid), oint(Some(pid)), oint(None)],
+                );
                 let aid2 = self.ids.take(T::MeetingAgenda);
-                self.sink.row(T::MeetingAgenda, [int(aid2), int(mid), oint(Some(pid)), oint(Some(id))]);
+                self.sink.row(
+                    T::MeetingAgenda,
+                    [int(aid2), int(mid), oint(Some(pid)), oint(Some(id))],
+                );
                 let town = &self.world.towns[pr.town];
                 let mut attendees = String::from("[");
-                for (x, (unit, name)) in [(town.id, town.name.clone()), (prob.dept, dept_name.to_owned())]
-                    .into_iter()
-                    .enumerate()
+                for (x, (unit, name)) in [
+                    (town.id, town.name.clone()),
+                    (prob.dept, dept_name.to_owned()),
+                ]
+                .into_iter()
+                .enumerate()
                 {
                     let at_id = self.ids.take(T::MeetingAttendees);
                     self.sink.row(
@@ -2040,8 +2222,20 @@ impl<'a> Emitter<'a> {
                     "UPDATE problems SET meeting_id = ? WHERE id = ?",
                     vec![Value::BigInt(Some(mid)), Value::BigInt(Some(id))],
                 );
-                let note = format!("列入项目碰头会“{meeting_title}”议题 / on the agenda of project huddle");
-                self.problem_event(id, "meeting", Some(st.from), Some(st.to), Some("open"), Some("open"), &actor, &note, st.at);
+                let note = format!(
+                    "列入项目碰头会“{meeting_title}”议题 / on the agenda of project huddle"
+                );
+                self.problem_event(
+                    id,
+                    "meeting",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("open"),
+                    Some("open"),
+                    &actor,
+                    &note,
+                    st.at,
+                );
                 let when = china(m.scheduled_at).format("%Y-%m-%d %H:%M").to_string();
                 let mut invitees: Vec<i64> = town.agents.iter().map(|a| self.uid(*a)).collect();
                 if let Some(d) = self.world.depts.get(&prob.dept) {
@@ -2065,7 +2259,11 @@ impl<'a> Emitter<'a> {
                 let convenor = &self.world.people[m.convenor].name;
                 let problems = format!(
                     "[{}]",
-                    J::new().n("id", id).s("status", "open").s("title", prob.title).done()
+                    J::new()
+                        .n("id", id)
+                        .s("status", "open")
+                        .s("title", prob.title)
+                        .done()
                 );
                 let view = J::new()
                     .raw("action_items", "[]")
@@ -2083,15 +2281,33 @@ impl<'a> Emitter<'a> {
                     .s("title", &meeting_title)
                     .n("version", 1)
                     .done();
-                self.audit(st.at, &actor, "meeting.convene", "meeting", &mid.to_string(), "", &view);
+                self.audit(
+                    st.at,
+                    &actor,
+                    "meeting.convene",
+                    "meeting",
+                    &mid.to_string(),
+                    "",
+                    &view,
+                );
             }
             PKind::Record => {
-                let Some(m) = &prob.meeting else { return Ok(()) };
-                let Some(mid) = self.projects[p].meetings.last().copied() else { return Ok(()) };
+                let Some(m) = &prob.meeting else {
+                    return Ok(());
+                };
+                let Some(mid) = self.projects[p].meetings.last().copied() else {
+                    return Ok(());
+                };
                 let did = self.ids.take(T::MeetingDecisions);
                 self.sink.row(
                     T::MeetingDecisions,
-                    [int(did), int(mid), int32(1), text(decision_text.clone()), oint(Some(id))],
+                    [
+                        int(did),
+                        int(mid),
+                        int32(1),
+                        text(decision_text.clone()),
+                        oint(Some(id)),
+                    ],
                 );
                 let aid = self.ids.take(T::ActionItems);
                 self.projects[p].actions.insert(k, aid);
@@ -2121,7 +2337,17 @@ impl<'a> Emitter<'a> {
                         ts(done.map_or(st.at, |d| d.at)),
                     ],
                 );
-                self.problem_event(id, "decision", Some(st.from), Some(st.to), Some("open"), Some("resolved"), &actor, &decision_text, st.at);
+                self.problem_event(
+                    id,
+                    "decision",
+                    Some(st.from),
+                    Some(st.to),
+                    Some("open"),
+                    Some("resolved"),
+                    &actor,
+                    &decision_text,
+                    st.at,
+                );
                 let due = china(m.action_due_at).format("%Y-%m-%d %H:%M").to_string();
                 for h in self.handlers(Level::Department, prob.dept) {
                     self.notify(
@@ -2130,15 +2356,24 @@ impl<'a> Emitter<'a> {
                         Some(pid),
                         None,
                         "action_item",
-                        (&format!("待落实事项：{title}"), &format!("Action item: {title}")),
-                        (&format!("请于 {due} 前落实并反馈。"), &format!("Carry it out and report by {due} (China time).")),
+                        (
+                            &format!("待落实事项：{title}"),
+                            &format!("Action item: {title}"),
+                        ),
+                        (
+                            &format!("请于 {due} 前落实并反馈。"),
+                            &format!("Carry it out and report by {due} (China time)."),
+                        ),
                         st.at,
                     );
                 }
                 let town = &self.world.towns[pr.town];
                 let convenor = &self.world.people[m.convenor].name;
                 let mut attendees = String::from("[");
-                for (x, (unit, name)) in [(town.id, town.name.as_str()), (prob.dept, dept_name)].into_iter().enumerate() {
+                for (x, (unit, name)) in [(town.id, town.name.as_str()), (prob.dept, dept_name)]
+                    .into_iter()
+                    .enumerate()
+                {
                     if x > 0 {
                         attendees.push(',');
                     }
@@ -2177,11 +2412,20 @@ impl<'a> Emitter<'a> {
                     .done();
                 let decisions = format!(
                     "[{}]",
-                    J::new().n("id", did).n("problem_id", id).n("seq", 1).s("text", &decision_text).done()
+                    J::new()
+                        .n("id", did)
+                        .n("problem_id", id)
+                        .n("seq", 1)
+                        .s("text", &decision_text)
+                        .done()
                 );
                 let problems = format!(
                     "[{}]",
-                    J::new().n("id", id).s("status", "resolved").s("title", prob.title).done()
+                    J::new()
+                        .n("id", id)
+                        .s("status", "resolved")
+                        .s("title", prob.title)
+                        .done()
                 );
                 let view = J::new()
                     .raw("action_items", &format!("[{action}]"))
@@ -2211,8 +2455,22 @@ impl<'a> Emitter<'a> {
             }
             PKind::ActionDone => {
                 let note = format!("落实“{}”会议决定：已按要求落实，并向企业反馈。", prob.title);
-                self.problem_event(id, "action_done", None, None, None, None, &actor, &note, st.at);
-                let aid = self.projects[p].actions.get(&k).copied().unwrap_or_default();
+                self.problem_event(
+                    id,
+                    "action_done",
+                    None,
+                    None,
+                    None,
+                    None,
+                    &actor,
+                    &note,
+                    st.at,
+                );
+                let aid = self.projects[p]
+                    .actions
+                    .get(&k)
+                    .copied()
+                    .unwrap_or_default();
                 self.audit(
                     st.at,
                     &actor,
@@ -2230,7 +2488,11 @@ impl<'a> Emitter<'a> {
     fn handlers(&self, level: Level, dept: i64) -> Vec<i64> {
         let w = self.world;
         let ids: Vec<usize> = match level {
-            Level::Department => w.depts.get(&dept).map(|d| d.helpers.clone()).unwrap_or_default(),
+            Level::Department => w
+                .depts
+                .get(&dept)
+                .map(|d| d.helpers.clone())
+                .unwrap_or_default(),
             Level::DepartmentLeader => w.leaders.get(&dept).cloned().unwrap_or_default(),
             Level::Bureau | Level::Meeting => w.coordinators.clone(),
             Level::CityLeader => Vec::new(),
@@ -2275,7 +2537,12 @@ impl<'a> Emitter<'a> {
 }
 
 /// The text of a problem's notice to the handlers of a level (as `problems::level_notice`).
-fn level_notice(project: &str, title: &str, level: Level, due: Time) -> (String, String, String, String) {
+fn level_notice(
+    project: &str,
+    title: &str,
+    level: Level,
+    due: Time,
+) -> (String, String, String, String) {
     let due = china(due).format("%Y-%m-%d %H:%M");
     (
         format!("待协调问题：{title}"),

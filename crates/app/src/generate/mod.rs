@@ -191,7 +191,9 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
             "until",
             "calendar",
             format!("工作日历中没有 {y} 年：--until 须使生成的五年都在日历范围内"),
-            format!("the calendar has no year {y}: --until must keep the five years generated within it"),
+            format!(
+                "the calendar has no year {y}: --until must keep the five years generated within it"
+            ),
         )]));
     }
     if opts.projects == 0 {
@@ -236,7 +238,13 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
     }
     let city_rows = count_tables(
         &app.db.conn,
-        &["units", "users", "enterprises", "catalog_items", "audit_log"],
+        &[
+            "units",
+            "users",
+            "enterprises",
+            "catalog_items",
+            "audit_log",
+        ],
     )
     .await?;
     let world = Arc::new(world::load(&app.db.conn).await?);
@@ -274,7 +282,11 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
     // The events in time order: the global ones first at equal times, then by project.
     let mut order: Vec<(i64, u32, u32)> = Vec::new();
     for (k, (t, _)) in plan.global.iter().enumerate() {
-        order.push((t.timestamp_micros(), 0, u32::try_from(k).unwrap_or(u32::MAX)));
+        order.push((
+            t.timestamp_micros(),
+            0,
+            u32::try_from(k).unwrap_or(u32::MAX),
+        ));
     }
     for (p, pr) in plan.projects.iter().enumerate() {
         let src = u32::try_from(p + 1).unwrap_or(u32::MAX);
@@ -303,7 +315,7 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
     progress.phase("write", order.len() as u64);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<sink::Batch>(2);
     let backend = bulk.conn.get_database_backend();
-    let emitter = {
+    let emitter_task = {
         let world = world.clone();
         let plan = plan.clone();
         let progress = progress.clone();
@@ -345,7 +357,7 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
         Err(e) => failure = Some(e),
     }
     drop(rx);
-    let emitted = emitter
+    let emitted = emitter_task
         .await
         .map_err(|e| anyhow::anyhow!("generating: {e}"));
     lap("write");
@@ -372,6 +384,11 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
             }
         }
         bulk.conn.execute_unprepared("ANALYZE").await?;
+    } else {
+        // Fold the write-ahead log into the database file.
+        bulk.conn
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
     }
     let head = audit_head::Entity::find_by_id(1)
         .one(&bulk.conn)

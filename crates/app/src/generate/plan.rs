@@ -11,8 +11,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc
 use daiban_domain::calendar::Calendar;
 use daiban_domain::case_item::{CaseAction, CaseState, apply};
 use daiban_domain::clock::{
-    self, CHINA, ClockInput, ClockState, Extension, ItemType, Suspension, SuspensionReason,
-    Warning,
+    self, CHINA, ClockInput, ClockState, Extension, ItemType, Suspension, SuspensionReason, Warning,
 };
 use daiban_domain::evaluation::Quarter;
 use daiban_domain::mandate::TerminationCause;
@@ -163,7 +162,7 @@ pub(super) enum ActData {
     /// A one-time notice (index into [`Item::notices`]).
     Notice(u8),
     /// Materials complete: the agent's submission is due then.
-    Complete(DateTime<FixedOffset>, bool),
+    Complete(DateTime<FixedOffset>),
     /// Submitted after the submission was due.
     Late(Time),
     /// Accepted by the department: due then.
@@ -196,8 +195,6 @@ pub(super) struct Act {
 /// A one-time notice.
 #[derive(Debug, Clone)]
 pub(super) struct Notice {
-    /// Issued at.
-    pub at: Time,
     /// Materials demanded (indices into the item's materials).
     pub codes: Vec<u8>,
     /// Of those, the ones no earlier notice demanded (a breach).
@@ -360,8 +357,6 @@ pub(super) struct PStep {
 /// A coordination meeting on a problem.
 #[derive(Debug, Clone)]
 pub(super) struct Meeting {
-    /// Title.
-    pub title: String,
     /// When it is held.
     pub scheduled_at: Time,
     /// The convening coordinator.
@@ -539,23 +534,28 @@ const PRODUCTS: [(&str, &str); 16] = [
 ];
 
 const BRANDS: [&str; 24] = [
-    "恒昌", "鼎盛", "华泰", "兴达", "瑞丰", "金盛", "宏远", "永创", "天润", "嘉禾", "远航",
-    "新锐", "东升", "汇通", "聚源", "盛世", "博越", "泰和", "中联", "长丰", "润泽", "海川",
-    "德邦", "安达",
+    "恒昌", "鼎盛", "华泰", "兴达", "瑞丰", "金盛", "宏远", "永创", "天润", "嘉禾", "远航", "新锐",
+    "东升", "汇通", "聚源", "盛世", "博越", "泰和", "中联", "长丰", "润泽", "海川", "德邦", "安达",
 ];
 
 const SURNAMES: [&str; 16] = [
-    "王", "李", "张", "刘", "陈", "杨", "赵", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭",
-    "林",
+    "王", "李", "张", "刘", "陈", "杨", "赵", "周", "吴", "徐", "孙", "朱", "马", "胡", "郭", "林",
 ];
 
 const GIVEN: [&str; 16] = [
-    "建国", "海燕", "志强", "丽华", "国平", "晓东", "金林", "雪芳", "永军", "静怡", "亚东",
-    "晨阳", "春梅", "宏伟", "玉兰", "立新",
+    "建国", "海燕", "志强", "丽华", "国平", "晓东", "金林", "雪芳", "永军", "静怡", "亚东", "晨阳",
+    "春梅", "宏伟", "玉兰", "立新",
 ];
 
 const QUANTITIES: [&str; 8] = [
-    "10万件", "5万吨", "2000台套", "30万平方米", "8000吨", "50万套", "1.2万吨", "300万件",
+    "10万件",
+    "5万吨",
+    "2000台套",
+    "30万平方米",
+    "8000吨",
+    "50万套",
+    "1.2万吨",
+    "300万件",
 ];
 
 const KINDS: [&str; 4] = ["new", "expansion", "renovation", "relocation"];
@@ -697,7 +697,8 @@ pub(super) fn plan(ctx: &Ctx<'_>, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Re
             let secs = rng.random_range(0..year.num_seconds() - 86_400);
             let day = china(from + Duration::seconds(secs)).date_naive();
             let t = after(cal, midnight(day), 0, &mut rng);
-            t.min(p.end - Duration::hours(30)).max(p.start + Duration::days(40))
+            t.min(p.end - Duration::hours(30))
+                .max(p.start + Duration::days(40))
         })
         .collect();
     created.sort_unstable();
@@ -745,7 +746,12 @@ pub(super) fn plan(ctx: &Ctx<'_>, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Re
             legal_rep,
             contact,
             phone: format!("0523-8{:07}", rng.random_range(0..10_000_000)),
-            address: format!("{}工业集中区{}路{}号", t.name, brand, rng.random_range(1..300)),
+            address: format!(
+                "{}工业集中区{}路{}号",
+                t.name,
+                brand,
+                rng.random_range(1..300)
+            ),
             industry,
             created_at: p.end,
             creator: *pick(&mut rng, &t.agents),
@@ -762,7 +768,9 @@ pub(super) fn plan(ctx: &Ctx<'_>, progress: &(dyn Fn(u64) + Sync)) -> anyhow::Re
             let back = Duration::days(rng.random_range(1..25));
             let day = china(created[i] - back).date_naive();
             let t = after(cal, midnight(day), 0, &mut rng);
-            ents[*e].created_at = t.min(created[i] - Duration::hours(2)).max(p.start + Duration::minutes(1));
+            ents[*e].created_at = t
+                .min(created[i] - Duration::hours(2))
+                .max(p.start + Duration::minutes(1));
         }
     }
     for e in ents.iter_mut().skip(city) {
@@ -883,7 +891,11 @@ fn plan_surveys(
                     Respondent {
                         grp,
                         who,
-                        token: format!("{:016x}{:016x}", rng.random::<u64>(), (s * 10_000 + k) as u64),
+                        token: format!(
+                            "{:016x}{:016x}",
+                            rng.random::<u64>(),
+                            (s * 10_000 + k) as u64
+                        ),
                         answered_at,
                         answers: rng.random(),
                     }
@@ -1002,12 +1014,7 @@ impl ScriptStep {
 /// hearing, site survey, public notice) from the next working day that ended within the last
 /// few working days of the period — so the item is in review at the end with most of its limit
 /// left — or, for one in ten, is still going on.
-fn backlog_steps(
-    ctx: &Ctx<'_>,
-    rng: &mut StdRng,
-    c: &CatItem,
-    t: Time,
-) -> Option<Vec<ScriptStep>> {
+fn backlog_steps(ctx: &Ctx<'_>, rng: &mut StdRng, c: &CatItem, t: Time) -> Option<Vec<ScriptStep>> {
     let end = ctx.params.end;
     let eligible = matches!(c.view.item_type.as_str(), "committed" | "joint")
         && c.limit >= 3
@@ -1254,7 +1261,6 @@ fn plan_item(
                 };
                 data = ActData::Notice(u8::try_from(item.notices.len()).unwrap_or(0));
                 item.notices.push(Notice {
-                    at: t,
                     codes: st.notice.clone(),
                     breach,
                     decision,
@@ -1265,7 +1271,7 @@ fn plan_item(
                 item.materials_complete_at = Some(t);
                 item.submit_due_at = Some(s.due_at.with_timezone(&Utc));
                 item.due_provisional = s.provisional;
-                data = ActData::Complete(s.due_at, s.provisional);
+                data = ActData::Complete(s.due_at);
             }
             CaseAction::Submit => {
                 item.submitted_at = Some(t);
@@ -1292,11 +1298,10 @@ fn plan_item(
             }
             CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend => {
                 match st.action {
-                    CaseAction::Suspend => item.susp.push((
-                        st.reason.unwrap_or(SuspensionReason::Other),
-                        t,
-                        None,
-                    )),
+                    CaseAction::Suspend => {
+                        item.susp
+                            .push((st.reason.unwrap_or(SuspensionReason::Other), t, None));
+                    }
                     CaseAction::Resume => {
                         if let Some(last) = item.susp.last_mut() {
                             last.2 = Some(t);
@@ -1310,10 +1315,9 @@ fn plan_item(
                 item.due_at = Some(s.due_at.with_timezone(&Utc));
                 item.due_provisional = s.provisional;
                 data = match st.action {
-                    CaseAction::Suspend => ActData::Suspend(
-                        st.reason.unwrap_or(SuspensionReason::Other),
-                        s.due_at,
-                    ),
+                    CaseAction::Suspend => {
+                        ActData::Suspend(st.reason.unwrap_or(SuspensionReason::Other), s.due_at)
+                    }
                     CaseAction::Resume => ActData::Due(s.due_at),
                     _ => ActData::Extend(st.days, s.due_at),
                 };
@@ -1472,7 +1476,9 @@ fn plan_alerts(
             let state = state_at(item, t);
             let at_department = state != CaseState::Ready;
             let handler = if at_department {
-                item.review_started_at.filter(|r| *r <= t).map(|_| item.helper)
+                item.review_started_at
+                    .filter(|r| *r <= t)
+                    .map(|_| item.helper)
             } else {
                 Some(agent)
             };
@@ -1571,7 +1577,7 @@ fn plan_project(
         code,
         investment_yuan: wan * 10_000,
         industry,
-        kind: *pick(rng, &KINDS),
+        kind: KINDS[rng.random_range(0..KINDS.len())],
         standing,
         major,
         description: format!("新建{product}生产线及配套设施，项目建成后形成规模化产能。"),
@@ -1658,9 +1664,12 @@ fn plan_project(
                 _ => "项目选址与新一轮国土空间规划不符，企业另行选址后重新申报。",
             };
             let fault = cause.names_staff().then_some(agent);
-            let m = pr.mandate.as_mut().ok_or_else(|| anyhow::anyhow!("plan: mandate"))?;
+            let m = pr
+                .mandate
+                .as_mut()
+                .ok_or_else(|| anyhow::anyhow!("plan: mandate"))?;
             m.state = "terminated";
-            m.last_reason = reason.to_owned();
+            reason.clone_into(&mut m.last_reason);
             m.closed_at = Some(at);
             m.closer = Some(requester);
             m.version = 2;
@@ -1765,9 +1774,12 @@ fn plan_project(
         }
     }
     if let Some(at) = finished.filter(|at| *at <= end) {
-        let m = pr.mandate.as_mut().ok_or_else(|| anyhow::anyhow!("plan: mandate"))?;
+        let m = pr
+            .mandate
+            .as_mut()
+            .ok_or_else(|| anyhow::anyhow!("plan: mandate"))?;
         m.state = "concluded";
-        m.last_reason = CONCLUDE_REASON.to_owned();
+        CONCLUDE_REASON.clone_into(&mut m.last_reason);
         m.closed_at = Some(at);
         m.closer = Some(Who::P(agent));
         m.version = 2;
@@ -1780,7 +1792,7 @@ fn plan_project(
         });
     }
     if rng.random_bool(0.08) {
-        let last = pr.updated_at.max(
+        let latest = pr.updated_at.max(
             pr.items
                 .iter()
                 .map(Item::updated_at)
@@ -1788,8 +1800,11 @@ fn plan_project(
                 .unwrap_or(signed),
         );
         let span = u32::try_from(
-            cal.between_provisional(china(signed).date_naive(), china(last.min(end)).date_naive())
-                .days,
+            cal.between_provisional(
+                china(signed).date_naive(),
+                china(latest.min(end)).date_naive(),
+            )
+            .days,
         )
         .unwrap_or(0);
         if span > 6 {
@@ -1944,7 +1959,15 @@ fn plan_problem(
                 },
             ) {
                 return Ok(finish(
-                    title, description, category, dept, owner, agent, at_site, steps, meeting,
+                    title,
+                    description,
+                    category,
+                    dept,
+                    owner,
+                    agent,
+                    at_site,
+                    steps,
+                    meeting,
                     resolution,
                 ));
             }
@@ -1980,7 +2003,15 @@ fn plan_problem(
                 },
             ) {
                 return Ok(finish(
-                    title, description, category, dept, owner, agent, at_site, steps, meeting,
+                    title,
+                    description,
+                    category,
+                    dept,
+                    owner,
+                    agent,
+                    at_site,
+                    steps,
+                    meeting,
                     resolution,
                 ));
             }
@@ -1990,11 +2021,13 @@ fn plan_problem(
                 compute(cal, &input, held)?.due_at.with_timezone(&Utc)
             };
             let attendance = [
-                *pick(rng, &["present", "present", "present", "late", "left_early"]),
+                *pick(
+                    rng,
+                    &["present", "present", "present", "late", "left_early"],
+                ),
                 *pick(rng, &["present", "present", "present", "absent_with_leave"]),
             ];
             meeting = Some(Meeting {
-                title: String::new(),
                 scheduled_at: held - Duration::minutes(120),
                 convenor: coordinator,
                 attendance,
@@ -2018,7 +2051,15 @@ fn plan_problem(
                 },
             ) {
                 return Ok(finish(
-                    title, description, category, dept, owner, agent, at_site, steps, meeting,
+                    title,
+                    description,
+                    category,
+                    dept,
+                    owner,
+                    agent,
+                    at_site,
+                    steps,
+                    meeting,
                     resolution,
                 ));
             }
@@ -2040,7 +2081,15 @@ fn plan_problem(
                 },
             );
             return Ok(finish(
-                title, description, category, dept, owner, agent, at_site, steps, meeting,
+                title,
+                description,
+                category,
+                dept,
+                owner,
+                agent,
+                at_site,
+                steps,
+                meeting,
                 resolution,
             ));
         }
@@ -2065,7 +2114,16 @@ fn plan_problem(
         },
     ) {
         return Ok(finish(
-            title, description, category, dept, owner, agent, at_site, steps, meeting, resolution,
+            title,
+            description,
+            category,
+            dept,
+            owner,
+            agent,
+            at_site,
+            steps,
+            meeting,
+            resolution,
         ));
     }
     t = after(cal, t, rng.random_range(1..4), rng);
@@ -2087,7 +2145,16 @@ fn plan_problem(
         },
     ) {
         return Ok(finish(
-            title, description, category, dept, owner, agent, at_site, steps, meeting, resolution,
+            title,
+            description,
+            category,
+            dept,
+            owner,
+            agent,
+            at_site,
+            steps,
+            meeting,
+            resolution,
         ));
     }
     t = after(cal, t, rng.random_range(1..4), rng);
@@ -2109,7 +2176,16 @@ fn plan_problem(
         },
     );
     Ok(finish(
-        title, description, category, dept, owner, agent, at_site, steps, meeting, resolution,
+        title,
+        description,
+        category,
+        dept,
+        owner,
+        agent,
+        at_site,
+        steps,
+        meeting,
+        resolution,
     ))
 }
 
@@ -2145,5 +2221,9 @@ fn finish(
 
 /// The quarter's first day in China time, for labels.
 pub(super) fn quarter_label(q: Quarter) -> String {
-    format!("{}年第{}季度项目代办帮办工作满意度测评", q.first_day().year(), (q.first_day().month() - 1) / 3 + 1)
+    format!(
+        "{}年第{}季度项目代办帮办工作满意度测评",
+        q.first_day().year(),
+        (q.first_day().month() - 1) / 3 + 1
+    )
 }

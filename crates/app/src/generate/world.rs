@@ -36,8 +36,6 @@ pub(super) struct Town {
     pub name: String,
     /// Agents (indices into [`World::people`]).
     pub agents: Vec<usize>,
-    /// How much of the city's investment lands here (relative).
-    pub weight: u32,
 }
 
 /// A department with its helper(s).
@@ -54,8 +52,6 @@ pub(super) struct Dept {
 pub(super) struct CatItem {
     /// The catalog revision.
     pub view: CatalogItemView,
-    /// Its stage's index in [`ProjectStage::ALL`].
-    pub stage: usize,
     /// Applies to every project (no `applies_when`).
     pub unconditional: bool,
     /// The lead department's name.
@@ -91,8 +87,6 @@ pub(super) struct World {
     pub depts: BTreeMap<i64, Dept>,
     /// Unit leaders by unit id.
     pub leaders: BTreeMap<i64, Vec<usize>>,
-    /// Unit names by id.
-    pub unit_names: BTreeMap<i64, String>,
     /// The bureau's coordinators.
     pub coordinators: Vec<usize>,
     /// The bureau's helpers (major projects).
@@ -111,10 +105,6 @@ pub(super) struct World {
     pub appraised: Vec<i64>,
     /// The password hash shared by every account.
     pub password_hash: String,
-    /// The highest enterprise id present.
-    pub max_enterprise_id: i64,
-    /// The highest user id present.
-    pub max_user_id: i64,
 }
 
 fn role_code(s: &str) -> &'static str {
@@ -198,7 +188,6 @@ pub(super) async fn load<C: ConnectionTrait>(db: &C) -> AppResult<World> {
                         code: u.code.clone(),
                         name: u.name.clone(),
                         agents,
-                        weight: 1,
                     });
                 }
             }
@@ -249,7 +238,6 @@ pub(super) async fn load<C: ConnectionTrait>(db: &C) -> AppResult<World> {
             .collect();
         by_stage[stage.index()].push(catalog_items.len());
         catalog_items.push(CatItem {
-            stage: stage.index(),
             unconditional: v.applies_when.trim().is_empty(),
             dept_name: d.name.clone(),
             co_names,
@@ -279,14 +267,11 @@ pub(super) async fn load<C: ConnectionTrait>(db: &C) -> AppResult<World> {
         towns,
         depts,
         leaders,
-        unit_names,
         catalog: catalog_items,
         by_stage,
         city_enterprises,
         appraised,
         password_hash,
-        max_enterprise_id: ents.iter().map(|e| e.id).max().unwrap_or(0),
-        max_user_id: users.iter().map(|u| u.id).max().unwrap_or(0),
     };
     if world.towns.is_empty() || world.coordinators.is_empty() || world.catalog.is_empty() {
         return Err(anyhow::anyhow!(
