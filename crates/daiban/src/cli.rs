@@ -547,6 +547,16 @@ async fn generate(
         "audit chain: {} entries; case items in review (state in_review): {}",
         summary.audit_entries, summary.in_review
     );
+    if let Some(path) = settings.database_url.strip_prefix("sqlite://")
+        && let Ok(m) = std::fs::metadata(path.split('?').next().unwrap_or(path))
+    {
+        let mb = m.len() / 1_000_000;
+        println!("database file: {path} ({mb} MB)");
+    }
+    println!(
+        "items a helper can act on: SELECT c.id, c.version, u.username FROM case_items c \
+         JOIN users u ON u.id = c.helper_id WHERE c.state = 'in_review' (password {DEMO_PASSWORD})"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

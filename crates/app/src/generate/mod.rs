@@ -21,9 +21,10 @@
 //!    requests most of its catalog items (92 % of the unconditional ones, 30 % of the
 //!    conditional ones) and runs them side by side through the case-item lifecycle of
 //!    [`daiban_domain::case_item`] — accepted, a one-time notice for 30 % (a second one breaching
-//!    the rule for 8 % of those), materials complete, submitted (6 % late), accepted by the
+//!    the rule for 8 % of those), materials complete, submitted (2 % late), accepted by the
 //!    department's helper, suspended and resumed (12 %), extended (4 %), reported up (upward
-//!    items), approved (3 % rejected, 12 % late); 0.8 % are not acceptable and 1 % withdrawn.
+//!    items), approved (3 % rejected, 4 % late; immediate items the same day); 0.8 % are not
+//!    acceptable and 1 % withdrawn.
 //!    Every due date is computed with [`daiban_domain::clock`] on the working-day calendar,
 //!    exactly as the use cases compute it. The works take months between the construction
 //!    permit and completion. A stage opens when the previous one's items concluded; whatever
@@ -41,15 +42,16 @@
 //!    `resume`, `extend`, `approve` or `reject` it with the item's `version`. Find them with
 //!    `SELECT c.id, c.version, u.username FROM case_items c JOIN users u ON u.id = c.helper_id
 //!    WHERE c.state = 'in_review'`; every account's password is the demo's (`daiban2026`).
-//! 4. **The monitor's work.** For every step (the agent's submission, the department's review or
-//!    report-up, the whole item) the yellow and red alerts the deadline monitor, running every
-//!    minute, would have raised — at the same due times, so a monitor started later finds them
-//!    and does not raise them again — each notified to the handler, the unit's leader and the
-//!    bureau's coordinators; a red one recorded on the timeline and, for a step, proposed as a
-//!    `coordination_delay` finding. Findings (also one-time-notice breaches, problems left too
-//!    long and projects lost through a staff member's fault) of quarters already over are
-//!    confirmed (85 %) or dismissed by a coordinator after the quarter; 40 % of the current
-//!    quarter's are decided.
+//! 4. **The monitor's work.** For every step that went overdue (the agent's submission, the
+//!    department's review or report-up, the whole item) and every step still warning at the end,
+//!    the yellow and then red alerts the deadline monitor, running every minute, raised — with
+//!    the same due times, so a monitor started later finds them and raises none of them again —
+//!    each notified to the handler, the unit's leader and the bureau's coordinators; a red one is
+//!    recorded on the timeline and, for a step, proposed as a `coordination_delay` finding (the
+//!    monitor's detection, same key). The warning the monitor leaves on open items is set as of
+//!    the end. Findings (also one-time-notice breaches, problems left too long and projects lost
+//!    through a staff member's fault) of quarters already over are confirmed (85 %) or dismissed
+//!    by a coordinator after the quarter; 40 % of the current quarter's are decided.
 //! 5. **Problems, meetings and surveys.** 8 % of the projects get a problem: answered and
 //!    resolved by the department's helper and confirmed by the agent, or (30 %) left too long
 //!    and moved up the ladder by the monitor, half of those to the bureau, which puts it on a
@@ -58,15 +60,28 @@
 //!    and helper and some enterprise accounts; 85 % answer for every appraised unit.
 //! 6. **The writing.** The planned events are sorted by time and written in that order, so ids,
 //!    the audit chain's sequence and `entered_at` all advance with time as in real use. Each
-//!    event becomes the rows its use case writes: the change (case items, materials and
-//!    mandates are inserted once, in their final state), its timeline event (same `kind`
-//!    strings, e.g. `case.accept`), the enterprise's progress notice (handed to delivery within
-//!    a minute, most read within days) and its audit entry, hashed onto the chain exactly as
+//!    event becomes the rows its use case writes: the change (case items, materials, mandates,
+//!    problems and meetings are inserted once, in their final state; a problem is linked to its
+//!    meeting when that is convened), its timeline event (same
+//!    `kind` strings, e.g. `case.accept`), its notifications (handed to delivery within a minute,
+//!    most read within days), its search index row (projects and enterprises) and its audit
+//!    entry, hashed onto the chain exactly as
 //!    [`crate::audit::append`] does; the head row is written with every batch, so
-//!    `daiban audit verify` reports the chain intact. Rows go out as multi-row `INSERT`s
-//!    (parents first) in batches of about 400,000 values, one transaction each, on one
-//!    connection (SQLite: `synchronous=NORMAL`), while the next batch is being generated. On
-//!    PostgreSQL the id sequences are moved past the generated ids at the end.
+//!    `daiban audit verify` reports the chain intact. Ids are assigned here, after the highest
+//!    the city load left; on PostgreSQL the id sequences are moved past them at the end.
+//!    Rows go out as multi-row `INSERT`s, parents first, in batches of about a million values,
+//!    one transaction each, on one connection of [`daiban_store::connect_for_bulk_load`], while
+//!    the next batch is being generated on another core. On PostgreSQL the values are bound as
+//!    parameters. On SQLite they are written into the statement as literals (formatted as the
+//!    driver binds them), and foreign keys are not enforced on that connection: binding a
+//!    million values a batch cost more than SQLite's parsing, because every bound text is a
+//!    separate allocation freed on the driver's thread (measured: about twice the time); the
+//!    rows are generated parents first, and the test suite runs `PRAGMA foreign_key_check`.
+//!    The big tables' secondary indexes (read from the catalog, so exactly as migrated) are
+//!    dropped before and built again after the load: growing them row by row in random order
+//!    is what made a database larger than the page cache slow (measured for 100,000 projects:
+//!    24 minutes with the indexes in place, while other builds shared the machine, against 5).
+//!    A run that fails leaves a half-written database: start again on a fresh one.
 //!
 //! Not generated: ratings, return visits, visit plans, consultations, demands, complaints,
 //! monthly reports, trainings, announcements, uploads and notification deliveries (every
