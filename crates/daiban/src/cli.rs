@@ -456,6 +456,7 @@ struct Bar(indicatif::ProgressBar);
 
 impl daiban_app::generate::Progress for Bar {
     fn phase(&self, name: &str, total: u64) {
+        self.0.set_message(name.to_owned());
         self.0.reset();
         if total == 0 {
             self.0.set_length(0);
@@ -469,13 +470,12 @@ impl daiban_app::generate::Progress for Bar {
             self.0.set_length(total);
             self.0.set_style(
                 indicatif::ProgressStyle::with_template(
-                    "{msg:8} [{bar:40}] {pos}/{len} ({percent}%) {elapsed} ETA {eta}",
+                    "{msg:6} [{bar:30}] {pos}/{len} {percent}% {elapsed} ETA {eta}",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
                 .progress_chars("=> "),
             );
         }
-        self.0.set_message(name.to_owned());
     }
 
     fn advance(&self, n: u64) {
