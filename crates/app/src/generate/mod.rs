@@ -8,8 +8,9 @@
 //! 1. **The city, through the use cases.** On an empty, migrated database (anything with a unit
 //!    is refused), [`crate::demo::load_city`] loads the demo city and
 //!    [`crate::catalog::load_file`] the default catalog, on a clock set to the start of the
-//!    period, audited like any other load. Every account shares one password hash (the demo's
-//!    password, hashed once).
+//!    period, audited like any other load, and the units file their agents and helpers on the
+//!    register of posts (approved by the bureau) as the demo's personnel story begins. Every
+//!    account shares one password hash (the demo's password, hashed once).
 //! 2. **The plan, in memory.** Everything else is decided before anything is written: one
 //!    generated enterprise per four projects (valid GB 32100 check characters, ~1 in 12 with an
 //!    account), the projects' registration times (the platform grew: 6, 11, 20, 28 and 35 % of

@@ -260,3 +260,22 @@ async fn a_generated_item_in_review_is_suspended_and_resumed_by_its_helper() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_monitor_finds_nothing_left_to_raise_at_the_end() {
+    let (app, clock, summary, _dir) = generated(7).await;
+    clock.set(summary.end + chrono::Duration::minutes(2));
+    let r = daiban_app::monitor::run_once(&app).await.expect("monitor");
+    assert!(r.checked > 0, "{r:?}");
+    assert_eq!(r.alerts_raised, 0, "every alert was raised already: {r:?}");
+    assert_eq!(r.levels_changed, 0, "every warning is current: {r:?}");
+    assert_eq!(r.problems_escalated, 0, "{r:?}");
+    let alerts = count(&app, "deadline_alerts").await;
+    clock.set(summary.end + chrono::Duration::days(1));
+    let r = daiban_app::monitor::run_once(&app).await.expect("monitor");
+    assert_eq!(
+        count(&app, "deadline_alerts").await,
+        alerts + r.alerts_raised,
+        "the next day's alerts are new rows"
+    );
+}
