@@ -251,6 +251,17 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
         )
         .await?;
         w.commit().await?;
+        // The register of posts, as the demo files it: every agent and helper selected and
+        // approved by the bureau (else the monitor finds every unit below its count).
+        let mut staffing = crate::demo_personnel::Personnel::new(&sim, &hash, end).await?;
+        staffing
+            .handle(
+                &sim,
+                crate::demo_personnel::PersonnelStep::Register,
+                start,
+                &meta,
+            )
+            .await?;
     }
     let city_rows = count_tables(
         &app.db.conn,
@@ -259,6 +270,8 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
             "users",
             "enterprises",
             "catalog_items",
+            "filings",
+            "posts",
             "audit_log",
         ],
     )

@@ -270,6 +270,10 @@ async fn the_monitor_finds_nothing_left_to_raise_at_the_end() {
     assert_eq!(r.alerts_raised, 0, "every alert was raised already: {r:?}");
     assert_eq!(r.levels_changed, 0, "every warning is current: {r:?}");
     assert_eq!(r.problems_escalated, 0, "{r:?}");
+    assert!(
+        count(&app, "posts").await > 50,
+        "the units filed their agents and helpers"
+    );
     let alerts = count(&app, "deadline_alerts").await;
     clock.set(summary.end + chrono::Duration::days(1));
     let r = daiban_app::monitor::run_once(&app).await.expect("monitor");
