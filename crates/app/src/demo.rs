@@ -103,6 +103,54 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
     if unit::Entity::find().count(&app.db.conn).await? > 0 {
         return Ok(Loaded::AlreadyPopulated);
     }
+    // One hash for every demo account: they share the published demo password.
+    let hash = hash_password(DEMO_PASSWORD).await?;
+    let city = load_city(app, &hash).await?;
+    let end = app.now();
+    let activity = crate::demo_activity::generate(app, projects, end, &hash).await?;
+    crate::demo_consultations::generate(app, end).await?;
+    // The information platform's year (announcements, read receipts, enterprise demands).
+    let platform = crate::demo_platform::generate(app, end).await?;
+    tracing::info!(
+        announcements = platform.announcements,
+        reads = platform.reads,
+        demands = platform.demands,
+        "demo information platform generated"
+    );
+    // The consultations' and the platform's notices go to delivery too, as of the demo's end.
+    let dispatcher = crate::delivery::Dispatcher::new(&app.delivery)?;
+    crate::delivery::run_at(app, &dispatcher, end).await?;
+    Ok(Loaded::City {
+        activity,
+        units: city.units,
+        staff: city.staff,
+        enterprises: city.enterprises,
+        enterprise_users: city.enterprise_users,
+    })
+}
+
+/// What [`load_city`] created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CityCounts {
+    /// Units created.
+    pub units: usize,
+    /// Staff accounts created.
+    pub staff: usize,
+    /// Enterprises created.
+    pub enterprises: usize,
+    /// Enterprise accounts created.
+    pub enterprise_users: usize,
+}
+
+/// Loads the demo city alone — its units, staff, enterprises and enterprise accounts, every
+/// account with the password hash `hash` — in one transaction at the app's current time,
+/// through the use cases (audited). No catalog and no year of activity: `daiban generate`
+/// builds on this.
+///
+/// # Errors
+/// A row of the embedded city breaks a rule (a bug in the data file), or the database fails;
+/// nothing is written then.
+pub async fn load_city(app: &App, hash: &str) -> AppResult<CityCounts> {
     let city: City =
         toml::from_str(CITY_TOML).map_err(|e| anyhow::anyhow!("data/demo/city.toml: {e}"))?;
     let who = ActorRef::system();
@@ -110,8 +158,6 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
         request_id: "demo".into(),
         client_addr: "local".into(),
     };
-    // One hash for every demo account: they share the published demo password.
-    let hash = hash_password(DEMO_PASSWORD).await?;
     // The whole city in one transaction: an interrupted load leaves an empty database, so the
     // next `serve --demo` loads it again.
     let w = app.begin_write().await?;
@@ -142,7 +188,7 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
             &who,
             &input,
             &s.username,
-            hash.clone(),
+            hash.to_owned(),
             Checks::default(),
             &meta,
         )
@@ -163,29 +209,14 @@ pub async fn load_with(app: &App, projects: usize) -> AppResult<Loaded> {
             &who,
             &input,
             &eu.username,
-            hash.clone(),
+            hash.to_owned(),
             Checks::default(),
             &meta,
         )
         .await?;
     }
     w.commit().await?;
-    let end = app.now();
-    let activity = crate::demo_activity::generate(app, projects, end, &hash).await?;
-    crate::demo_consultations::generate(app, end).await?;
-    // The information platform's year (announcements, read receipts, enterprise demands).
-    let platform = crate::demo_platform::generate(app, end).await?;
-    tracing::info!(
-        announcements = platform.announcements,
-        reads = platform.reads,
-        demands = platform.demands,
-        "demo information platform generated"
-    );
-    // The consultations' and the platform's notices go to delivery too, as of the demo's end.
-    let dispatcher = crate::delivery::Dispatcher::new(&app.delivery)?;
-    crate::delivery::run_at(app, &dispatcher, end).await?;
-    Ok(Loaded::City {
-        activity,
+    Ok(CityCounts {
         units: city.units.len(),
         staff: city.staff.len(),
         enterprises: city.enterprises.len(),

@@ -33,6 +33,7 @@ pub mod error;
 pub mod evaluation;
 pub mod faq;
 pub mod findings;
+pub mod generate;
 pub mod handover;
 pub mod inbox;
 pub mod materials;

@@ -74,6 +74,21 @@ enum Command {
         #[arg(long)]
         scheme: Option<std::path::PathBuf>,
     },
+    /// Fill an empty database with a large, realistic, deterministic dataset: the demo city, its
+    /// catalog, and N projects over the five years before --until with their case items' full
+    /// histories, alerts, problems, meetings, findings and surveys. Exit 2 if the database
+    /// already has units.
+    Generate {
+        /// Projects to generate.
+        #[arg(long)]
+        projects: usize,
+        /// Seed of every random choice: the same seed gives the same rows.
+        #[arg(long, default_value_t = daiban_app::generate::DEFAULT_SEED)]
+        seed: u64,
+        /// The last day of the generated period, YYYY-MM-DD (default 2026-11-30).
+        #[arg(long)]
+        until: Option<NaiveDate>,
+    },
     /// Check the data's invariants: no open case item, problem, action item, mandate or project
     /// owned by an inactive account and no material held by one. Exit 1 listing each breach.
     Check,
@@ -404,6 +419,11 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             }
         }
         Command::Calendar { command } => calendar_command(command, &settings).await,
+        Command::Generate {
+            projects,
+            seed,
+            until,
+        } => generate(&settings, projects, seed, until).await,
         Command::Serve {
             listen,
             demo,
@@ -429,6 +449,115 @@ fn print_refusal(e: &AppError) {
         }
         other => eprintln!("daiban: {}", user_error(other)),
     }
+}
+
+/// Draws the generator's progress on standard error (hidden when it is not a terminal).
+struct Bar(indicatif::ProgressBar);
+
+impl daiban_app::generate::Progress for Bar {
+    fn phase(&self, name: &str, total: u64) {
+        self.0.set_message(name.to_owned());
+        self.0.reset();
+        if total == 0 {
+            self.0.set_length(0);
+            self.0.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            self.0
+                .enable_steady_tick(std::time::Duration::from_millis(200));
+        } else {
+            self.0.set_length(total);
+            self.0.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:6} [{bar:30}] {pos}/{len} {percent}% {elapsed} ETA {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        self.0.inc(n);
+    }
+}
+
+async fn generate(
+    settings: &Settings,
+    projects: usize,
+    seed: u64,
+    until: Option<NaiveDate>,
+) -> anyhow::Result<ExitCode> {
+    let db = open(settings).await?;
+    if db.backend == Backend::Sqlite {
+        daiban_store::migration::migrate(&db)
+            .await
+            .context("migration failed")?;
+    }
+    let app = app_of(db, settings)
+        .await
+        .context("cannot start the application (is the database migrated? `daiban migrate`)")?;
+    let opts = daiban_app::generate::Options {
+        projects,
+        seed,
+        until: until.unwrap_or_else(daiban_app::generate::default_until),
+    };
+    let bar =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let progress = Arc::new(Bar(bar.clone()));
+    let started = std::time::Instant::now();
+    let summary = match daiban_app::generate::run(&app, &opts, progress).await {
+        Ok(s) => s,
+        Err(e @ (AppError::Conflict { .. } | AppError::Invalid(_))) => {
+            bar.finish_and_clear();
+            print_refusal(&e);
+            return Ok(ExitCode::from(2));
+        }
+        Err(e) => {
+            bar.finish_and_clear();
+            return Err(anyhow::anyhow!(user_error(&e))).context("generate failed");
+        }
+    };
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    println!(
+        "generated {projects} projects (seed {seed}, until {}) in {:.1} s",
+        opts.until,
+        elapsed.as_secs_f64()
+    );
+    println!("city and catalog (through the use cases):");
+    for (t, n) in &summary.city_rows {
+        println!("  {t:<26} {n:>12}");
+    }
+    println!("generated rows:");
+    let mut total = 0;
+    for (t, n) in &summary.rows {
+        total += n;
+        println!("  {t:<26} {n:>12}");
+    }
+    println!("  {:<26} {total:>12}", "total");
+    let phases: Vec<String> = summary
+        .phases
+        .iter()
+        .map(|(p, d)| format!("{p} {:.1} s", d.as_secs_f64()))
+        .collect();
+    println!("phases: {}", phases.join(", "));
+    println!(
+        "audit chain: {} entries; case items in review (state in_review): {}",
+        summary.audit_entries, summary.in_review
+    );
+    if let Some(path) = settings.database_url.strip_prefix("sqlite://")
+        && let Ok(m) = std::fs::metadata(path.split('?').next().unwrap_or(path))
+    {
+        let mb = m.len() / 1_000_000;
+        println!("database file: {path} ({mb} MB)");
+    }
+    println!(
+        "items a helper can act on: SELECT c.id, c.version, u.username FROM case_items c \
+         JOIN users u ON u.id = c.helper_id WHERE c.state = 'in_review' (password {DEMO_PASSWORD})"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn calendar_command(

@@ -21,6 +21,7 @@ mod demands;
 mod demo;
 mod errors;
 mod evaluation;
+mod generate;
 mod openapi;
 mod outreach;
 mod pages;
