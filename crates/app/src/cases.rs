@@ -543,18 +543,38 @@ pub async fn step_clock<C: ConnectionTrait>(
     m: &case_item::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Option<(Step, ClockState)>> {
+    let pauses = if m.review_started_at.is_some() {
+        suspensions_of(db, m.id).await?
+    } else {
+        Vec::new()
+    };
+    let extensions = if m.review_started_at.is_some() {
+        extensions_of(db, m.id).await?
+    } else {
+        Vec::new()
+    };
+    let Some((step, input)) = step_input(m, pauses, extensions) else {
+        return Ok(None);
+    };
+    let st = clock::compute(calendar, &input, china(now))
+        .map_err(|e| anyhow::anyhow!("clock of case item {}: {e}", m.id))?;
+    Ok(Some((step, st)))
+}
+
+/// The step a case item is in and its clock's input, given the item's recorded pauses and
+/// extensions (which count only in the department's step).
+pub fn step_input(
+    m: &case_item::Model,
+    suspensions: Vec<Suspension>,
+    extensions: Vec<Extension>,
+) -> Option<(Step, ClockInput)> {
     let state = CaseState::from_code(&m.state);
     let input = match state {
         Some(CaseState::Ready) => {
-            let Some(at) = m.materials_complete_at else {
-                return Ok(None);
-            };
-            ClockInput::new(ItemType::Committed, 1, china(at))
+            ClockInput::new(ItemType::Committed, 1, china(m.materials_complete_at?))
         }
         Some(CaseState::InReview | CaseState::Suspended) => {
-            let Some(at) = m.review_started_at else {
-                return Ok(None);
-            };
+            let at = m.review_started_at?;
             let t = ItemType::from_code(&m.item_type).unwrap_or(ItemType::Committed);
             let t = if t == ItemType::Upward {
                 ItemType::Committed
@@ -563,11 +583,11 @@ pub async fn step_clock<C: ConnectionTrait>(
             };
             let mut input = ClockInput::new(t, u32::try_from(m.limit_days).unwrap_or(0), china(at));
             input.warning_threshold_days = u32::try_from(m.warning_threshold_days).unwrap_or(1);
-            input.suspensions = suspensions_of(db, m.id).await?;
-            input.extensions = extensions_of(db, m.id).await?;
+            input.suspensions = suspensions;
+            input.extensions = extensions;
             input
         }
-        _ => return Ok(None),
+        _ => return None,
     };
     let step = if matches!(state, Some(CaseState::Ready)) {
         Step::Submission
@@ -576,9 +596,7 @@ pub async fn step_clock<C: ConnectionTrait>(
     } else {
         Step::Review
     };
-    let st = clock::compute(calendar, &input, china(now))
-        .map_err(|e| anyhow::anyhow!("clock of case item {}: {e}", m.id))?;
-    Ok(Some((step, st)))
+    Some((step, input))
 }
 
 /// The recorded pauses of a case item, for its clock.
@@ -787,7 +805,12 @@ pub async fn act(
     let mut upd = case_item::Entity::update_many()
         .col_expr(case_item::Column::State, Expr::value(to.code()))
         .col_expr(case_item::Column::Version, Expr::value(m.version + 1))
-        .col_expr(case_item::Column::UpdatedAt, Expr::value(now));
+        .col_expr(case_item::Column::UpdatedAt, Expr::value(now))
+        // The deadline monitor looks at it again at its next run.
+        .col_expr(
+            case_item::Column::WatchAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
     let mut data = serde_json::json!({});
     let received = receive_materials(&w.txn, actor, &m, &input.materials, now).await?;
     match action {

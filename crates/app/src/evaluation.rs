@@ -12,13 +12,13 @@ use daiban_domain::personnel::Post;
 use daiban_domain::problem::Attendance;
 use daiban_domain::unit::UnitKind;
 use daiban_store::entity::{
-    activity, activity_invitee, case_item, deadline_alert, one_time_notice, post, problem,
+    activity, activity_invitee, case_item, deadline_alert, finding, one_time_notice, post, problem,
     problem_overdue, project_event, staffing_evidence, unit, user,
 };
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn china_day(t: DateTime<Utc>) -> NaiveDate {
     t.with_timezone(&CHINA).date_naive()
@@ -81,6 +81,21 @@ pub async fn detect<C: ConnectionTrait>(
 ) -> AppResult<Detected> {
     let (from, to) = bounds(quarter);
     let mut d = Detected::default();
+    // The evidence already recorded, read once: the monitor runs this every minute, and at
+    // province scale looking up each piece of evidence and its finding one by one took most of
+    // a run (tens of thousands of red steps a quarter).
+    let known: BTreeSet<String> = finding::Entity::find()
+        .select_only()
+        .column(finding::Column::DetectedKey)
+        .filter(finding::Column::Quarter.eq(quarter.to_string()))
+        .filter(finding::Column::DetectedKey.is_not_null())
+        .into_tuple::<Option<String>>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect();
+    let recorded = |kind: &str, id: i64| known.contains(&format!("{kind}:{id}"));
     let add = async |f: NewFinding| -> AppResult<u64> {
         Ok(u64::from(
             findings::insert(txn, now, scheme, f).await?.is_some(),
@@ -111,6 +126,9 @@ pub async fn detect<C: ConnectionTrait>(
         .all(txn)
         .await?
     {
+        if recorded("deadline_alert", a.id) {
+            continue;
+        }
         let item = case_item::Entity::find_by_id(a.case_item_id)
             .one(txn)
             .await?;
@@ -138,6 +156,9 @@ pub async fn detect<C: ConnectionTrait>(
         .all(txn)
         .await?
     {
+        if recorded("notice", n.id) {
+            continue;
+        }
         let Some(item) = case_item::Entity::find_by_id(n.case_item_id)
             .one(txn)
             .await?
@@ -171,6 +192,9 @@ pub async fn detect<C: ConnectionTrait>(
         .all(txn)
         .await?
     {
+        if recorded("material_event", e.id) {
+            continue;
+        }
         let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
         let Some(unit_id) = data["responsible_unit_id"].as_i64() else {
             continue;
@@ -194,6 +218,9 @@ pub async fn detect<C: ConnectionTrait>(
         .all(txn)
         .await?
     {
+        if recorded("problem_overdue", o.id) {
+            continue;
+        }
         let p = problem::Entity::find_by_id(o.problem_id).one(txn).await?;
         d.late_problems += add(base(
             o.responsible_unit_id,
@@ -238,7 +265,7 @@ pub async fn detect<C: ConnectionTrait>(
             _ => continue,
         };
         let day = Ord::max(e.opened_on, quarter.first_day());
-        if day > today {
+        if day > today || known.contains(&key) {
             continue;
         }
         let mut f = base(e.unit_id, rule, day, "staffing_evidence", e.id, label, None);
@@ -266,6 +293,9 @@ pub async fn detect<C: ConnectionTrait>(
             .all(txn)
             .await?
         {
+            if recorded("attendance", i.id) {
+                continue;
+            }
             let name = crate::users::user_name(txn, Some(i.user_id)).await?;
             d.attendance += add(base(
                 i.unit_id,

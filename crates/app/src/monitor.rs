@@ -5,25 +5,37 @@
 //! second instance never notifies twice; red rows are the overdue evidence the evaluation uses,
 //! with the unit responsible at the time.
 //!
-//! On PostgreSQL the run holds a transaction-level advisory lock, so of several instances only
-//! one runs at a time; on SQLite the single writer slot serialises runs.
+//! A run looks only at the open items whose warning can have changed since the last look:
+//! `watch_at` is when that happens next ([`clock::next_change`]: yellow at the start of the day
+//! with only the threshold left, red at the close of the due day, a recorded pause starting or
+//! ending), and a transition or a calendar import clears it so that the next run looks at once.
+//! The items are read and their clocks computed outside the writer slot, in chunks of
+//! [`CHUNK`]; each chunk's alerts and levels are then written in one short write transaction,
+//! only for the items still at the version that was read (a transition in between clears
+//! `watch_at`, so the next run looks again). The other watches (problems, action items,
+//! consultations, staffing, findings, monthly reports) follow in one more write transaction.
+//!
+//! On PostgreSQL the run holds a transaction-level advisory lock on a transaction of its own, so
+//! of several instances only one runs at a time.
 
 use crate::App;
-use crate::cases::{Step, step_clock};
+use crate::cases::{Step, step_clock, step_input};
 use crate::error::{AppResult, Msg};
 use crate::timeline::{self, Event, Notice, Recipient};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use daiban_domain::calendar::Calendar;
 use daiban_domain::case_item::CaseState;
 use daiban_domain::clock::{self, CHINA, ClockInput, ItemType, Warning};
 use daiban_domain::role::Role;
 use daiban_store::Backend;
-use daiban_store::entity::{case_item, deadline_alert, user};
+use daiban_store::entity::{case_extension, case_item, case_suspension, deadline_alert, user};
+use daiban_store::migration::WATCHED_STATES_SQL;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
+use std::collections::BTreeMap;
 
 /// An arbitrary, fixed key for the monitor's advisory lock.
 const ADVISORY_KEY: i64 = 0x6461_6962_616e; // "daiban"
@@ -51,31 +63,198 @@ pub struct MonitorReport {
     pub consultation_alerts: u64,
 }
 
-const WATCHED: [&str; 4] = ["ready", "submitted", "in_review", "suspended"];
+/// How many open items one read and one write transaction of the monitor take.
+pub const CHUNK: usize = 500;
 
 /// The clock of the whole item: from complete materials, the agent's working day plus the
 /// department's limit, with the same pauses and extensions.
-async fn overall_clock<C: ConnectionTrait>(
-    db: &C,
-    calendar: &Calendar,
-    m: &case_item::Model,
-    now: DateTime<Utc>,
-) -> AppResult<Option<clock::ClockState>> {
-    let Some(start) = m.materials_complete_at else {
-        return Ok(None);
-    };
+fn overall_input(m: &case_item::Model, step: Option<&ClockInput>) -> Option<ClockInput> {
+    let start = m.materials_complete_at?;
     let limit = 1 + u32::try_from(m.limit_days).unwrap_or(0);
     let mut input = ClockInput::new(ItemType::Committed, limit, start.with_timezone(&CHINA));
     input.warning_threshold_days = u32::try_from(m.warning_threshold_days).unwrap_or(1);
-    if m.review_started_at.is_some() {
+    if m.review_started_at.is_some()
+        && let Some(step) = step
+    {
         // The department's pauses and extensions extend the whole item too.
-        input.suspensions = crate::cases::suspensions_of(db, m.id).await?;
-        input.extensions = crate::cases::extensions_of(db, m.id).await?;
+        input.suspensions.clone_from(&step.suspensions);
+        input.extensions.clone_from(&step.extensions);
     }
-    Ok(Some(
-        clock::compute(calendar, &input, now.with_timezone(&CHINA))
-            .map_err(|e| anyhow::anyhow!("overall clock of case item {}: {e}", m.id))?,
-    ))
+    Some(input)
+}
+
+/// What a look at one item found: the alerts its clocks call for, its warning level, and when
+/// to look again.
+struct Look {
+    item: case_item::Model,
+    alerts: Vec<(&'static str, Warning, DateTime<Utc>)>,
+    level: Warning,
+    watch_at: Option<DateTime<Utc>>,
+}
+
+/// Computes the clocks of `m` (its step's and the whole item's) at `now`.
+fn look(
+    calendar: &Calendar,
+    m: case_item::Model,
+    suspensions: Vec<clock::Suspension>,
+    extensions: Vec<clock::Extension>,
+    now: DateTime<Utc>,
+) -> AppResult<Look> {
+    let at = now.with_timezone(&CHINA);
+    let mut alerts = Vec::new();
+    let mut level = Warning::None;
+    let mut next: Option<DateTime<Utc>> = None;
+    let mut watch = |input: &ClockInput, step: &'static str| -> AppResult<()> {
+        let st = clock::compute(calendar, input, at)
+            .map_err(|e| anyhow::anyhow!("{step} clock of case item {}: {e}", m.id))?;
+        level = level.max(st.warning);
+        if st.warning != Warning::None {
+            alerts.push((step, st.warning, st.due_at.with_timezone(&Utc)));
+        }
+        if let Some(t) = clock::next_change(calendar, input, &st, at) {
+            let t = t.with_timezone(&Utc);
+            next = Some(next.map_or(t, |n| n.min(t)));
+        }
+        Ok(())
+    };
+    let step = step_input(&m, suspensions, extensions);
+    if let Some((s, input)) = &step {
+        watch(input, s.code())?;
+    }
+    if let Some(input) = overall_input(&m, step.as_ref().map(|(_, i)| i)) {
+        watch(&input, "overall")?;
+    }
+    Ok(Look {
+        item: m,
+        alerts,
+        level,
+        // Nothing can change by time alone: only a transition (which clears it) brings it back.
+        watch_at: Some(next.unwrap_or_else(never)),
+    })
+}
+
+/// `watch_at` of an item whose warning no longer changes by the passage of time: the last day
+/// of year 9999, which orders after every real time on both databases, also as SQLite's text
+/// (chrono's own maximum is written with a sign, `+262143-…`, and would sort first).
+fn never() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The pauses and extensions of `ids`, by item, in one query each.
+async fn clocks_of<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+) -> AppResult<(
+    BTreeMap<i64, Vec<clock::Suspension>>,
+    BTreeMap<i64, Vec<clock::Extension>>,
+)> {
+    let mut pauses: BTreeMap<i64, Vec<clock::Suspension>> = BTreeMap::new();
+    for s in case_suspension::Entity::find()
+        .filter(case_suspension::Column::CaseItemId.is_in(ids.iter().copied()))
+        .order_by_asc(case_suspension::Column::StartedAt)
+        .all(db)
+        .await?
+    {
+        if let Some(reason) = clock::SuspensionReason::from_code(&s.reason) {
+            pauses
+                .entry(s.case_item_id)
+                .or_default()
+                .push(clock::Suspension {
+                    reason,
+                    start: s.started_at.with_timezone(&CHINA),
+                    end: s.ended_at.map(|e| e.with_timezone(&CHINA)),
+                });
+        }
+    }
+    let mut extensions: BTreeMap<i64, Vec<clock::Extension>> = BTreeMap::new();
+    for e in case_extension::Entity::find()
+        .filter(case_extension::Column::CaseItemId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        extensions
+            .entry(e.case_item_id)
+            .or_default()
+            .push(clock::Extension {
+                days: u32::try_from(e.days).unwrap_or(0),
+                approver: e.approver,
+                reason: e.reason,
+            });
+    }
+    Ok((pauses, extensions))
+}
+
+/// The open items due for a look at `now`, by id.
+async fn due_for_a_look<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> AppResult<Vec<i64>> {
+    let mut ids: Vec<i64> = case_item::Entity::find()
+        .select_only()
+        .column(case_item::Column::Id)
+        // The partial index's own condition, as literals: see m0017.
+        .filter(Expr::cust(WATCHED_STATES_SQL))
+        .filter(
+            Condition::any()
+                .add(case_item::Column::WatchAt.is_null())
+                .add(case_item::Column::WatchAt.lte(now)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Looks at the open items due for it: reads and computes outside the writer slot, then
+/// writes each chunk's alerts and levels in one short transaction.
+async fn watch_case_items(
+    app: &App,
+    calendar: &Calendar,
+    now: DateTime<Utc>,
+    report: &mut MonitorReport,
+) -> AppResult<()> {
+    let db = &app.db.conn;
+    for ids in due_for_a_look(db, now).await?.chunks(CHUNK) {
+        let items = case_item::Entity::find()
+            .filter(case_item::Column::Id.is_in(ids.iter().copied()))
+            .filter(Expr::cust(WATCHED_STATES_SQL))
+            .all(db)
+            .await?;
+        let (mut pauses, mut extensions) = clocks_of(db, ids).await?;
+        let mut looks = Vec::with_capacity(items.len());
+        for m in items {
+            let (p, e) = (
+                pauses.remove(&m.id).unwrap_or_default(),
+                extensions.remove(&m.id).unwrap_or_default(),
+            );
+            looks.push(look(calendar, m, p, e, now)?);
+        }
+        let w = app.begin_write().await?;
+        for l in looks {
+            let m = &l.item;
+            // Only if nothing changed it since it was read; otherwise its transition cleared
+            // `watch_at` and the next run looks again.
+            let updated = case_item::Entity::update_many()
+                .col_expr(case_item::Column::Warning, Expr::value(l.level.code()))
+                .col_expr(case_item::Column::WatchAt, Expr::value(l.watch_at))
+                .filter(case_item::Column::Id.eq(m.id))
+                .filter(case_item::Column::Version.eq(m.version))
+                .exec(&w.txn)
+                .await?;
+            if updated.rows_affected == 0 {
+                continue;
+            }
+            report.checked += 1;
+            for (step, level, due_at) in &l.alerts {
+                report.alerts_raised += raise(&w.txn, now, m, step, *level, *due_at).await?;
+            }
+            if l.level.code() != m.warning {
+                report.levels_changed += 1;
+            }
+        }
+        w.commit().await?;
+    }
+    Ok(())
 }
 
 async fn take_lock(txn: &DatabaseTransaction, backend: Backend) -> AppResult<bool> {
@@ -101,59 +280,40 @@ async fn take_lock(txn: &DatabaseTransaction, backend: Backend) -> AppResult<boo
 pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
     let calendar = app.calendar();
     let now = app.now();
-    let w = app.begin_write().await?;
-    if !take_lock(&w.txn, app.db.backend).await? {
-        return Ok(MonitorReport::default());
-    }
+    // PostgreSQL: one instance at a time, for the whole run (the lock is released when this
+    // transaction ends, also if the run fails).
+    let lock = match app.db.backend {
+        Backend::Postgres => {
+            let lock = app.db.conn.begin().await?;
+            if !take_lock(&lock, app.db.backend).await? {
+                return Ok(MonitorReport::default());
+            }
+            Some(lock)
+        }
+        Backend::Sqlite => None,
+    };
     let mut report = MonitorReport {
         ran: true,
         ..MonitorReport::default()
     };
-    let open = case_item::Entity::find()
-        .filter(case_item::Column::State.is_in(WATCHED))
-        .all(&w.txn)
-        .await?;
-    for m in open {
-        report.checked += 1;
-        let mut level = Warning::None;
-        if let Some((step, st)) = step_clock(&w.txn, &calendar, &m, now).await? {
-            level = level.max(st.warning);
-            report.alerts_raised += raise(
-                &w.txn,
-                now,
-                &m,
-                step.code(),
-                st.warning,
-                st.due_at.with_timezone(&Utc),
-            )
-            .await?;
-        }
-        if let Some(st) = overall_clock(&w.txn, &calendar, &m, now).await? {
-            report.alerts_raised += raise(
-                &w.txn,
-                now,
-                &m,
-                "overall",
-                st.warning,
-                st.due_at.with_timezone(&Utc),
-            )
-            .await?;
-            level = level.max(st.warning);
-        }
-        if level.code() != m.warning {
-            case_item::Entity::update_many()
-                .col_expr(case_item::Column::Warning, Expr::value(level.code()))
-                .filter(case_item::Column::Id.eq(m.id))
-                .exec(&w.txn)
-                .await?;
-            report.levels_changed += 1;
-        }
-    }
+    let started = std::time::Instant::now();
+    watch_case_items(app, &calendar, now, &mut report).await?;
+    let mut took = vec![("case_items", started.elapsed())];
+    let mut lap = std::time::Instant::now();
+    let mut part = |name: &'static str| {
+        took.push((name, lap.elapsed()));
+        lap = std::time::Instant::now();
+    };
+    let w = app.begin_write().await?;
     report.problems_escalated =
         crate::problems::escalate_overdue(&w.txn, &calendar, &app.ladder, now).await?;
+    part("problems");
     report.action_alerts = crate::meetings::watch_action_items(&w.txn, &calendar, now).await?;
+    part("action_items");
     report.consultation_alerts = crate::consultations::watch(&w.txn, now).await?;
+    part("consultations");
     report.staffing_changes = crate::personnel::review_staffing(&w.txn, now, None).await?;
+    part("staffing");
     // Findings are detected as the evidence appears: this quarter's, and the last one's (alerts
     // raised after a quarter ends still belong to it).
     let quarter = daiban_domain::evaluation::Quarter::of(now.with_timezone(&CHINA).date_naive());
@@ -163,6 +323,7 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
             .await?
             .total();
     }
+    part("findings");
     crate::monthly_reports::detect_late_with(
         &w.txn,
         now,
@@ -171,7 +332,23 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
         app.monthly_report_due_workday,
     )
     .await?;
+    part("monthly_reports");
     w.commit().await?;
+    if let Some(lock) = lock {
+        lock.commit().await?;
+    }
+    if started.elapsed() > std::time::Duration::from_secs(1) {
+        let parts: Vec<String> = took
+            .iter()
+            .map(|(name, d)| format!("{name} {} ms", d.as_millis()))
+            .collect();
+        tracing::info!(
+            checked = report.checked,
+            alerts = report.alerts_raised,
+            parts = parts.join(", "),
+            "deadline monitor: a long run"
+        );
+    }
     Ok(report)
 }
 
@@ -316,6 +493,15 @@ pub async fn recompute_due_dates<C: ConnectionTrait>(
     calendar: &Calendar,
     now: DateTime<Utc>,
 ) -> AppResult<(u64, u64)> {
+    // Every open item's warning may move with its dates: the monitor looks at all of them.
+    case_item::Entity::update_many()
+        .col_expr(
+            case_item::Column::WatchAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(Expr::cust(WATCHED_STATES_SQL))
+        .exec(txn)
+        .await?;
     let open = case_item::Entity::find()
         .filter(case_item::Column::State.is_in(["ready", "in_review", "suspended"]))
         .all(txn)

@@ -498,6 +498,55 @@ pub fn compute(
     })
 }
 
+/// The first instant after `now` at which the warning of `st` — the clock of `input` computed
+/// at `now` — can change by the passage of time alone, or `None` if it cannot: yellow begins at
+/// the start (midnight, China time) of the working day on which only the threshold is left, red
+/// at the close of the due day, a recorded pause starts or ends when it says. Red stays red, and
+/// a pause in effect freezes the clock until it ends.
+///
+/// The deadline monitor looks at an item again only then (or after the item changes), rather
+/// than recomputing every open item every minute.
+pub fn next_change(
+    calendar: &Calendar,
+    input: &ClockInput,
+    st: &ClockState,
+    now: DateTime<FixedOffset>,
+) -> Option<DateTime<FixedOffset>> {
+    let recorded = input
+        .suspensions
+        .iter()
+        .flat_map(|s| [Some(s.start), s.end])
+        .flatten()
+        .filter(|t| *t > now)
+        .min();
+    let by_clock = match (st.suspended, st.warning) {
+        (true, _) | (false, Warning::Red) => None,
+        (false, Warning::Yellow) => Some(st.due_at),
+        (false, Warning::None) => {
+            let threshold = i64::from(input.warning_threshold_days);
+            calendar
+                .select(calendar.rank(st.due_date) - threshold)
+                .ok()
+                .and_then(|d| {
+                    d.and_time(NaiveTime::MIN)
+                        .and_local_timezone(CHINA)
+                        .single()
+                })
+                // The clock said none today, so yellow is due on a later day; a calendar too
+                // odd to say which gets its answer tomorrow.
+                .filter(|t| *t > now)
+                .or_else(|| {
+                    let tomorrow = now.with_timezone(&CHINA).date_naive().succ_opt()?;
+                    tomorrow
+                        .and_time(NaiveTime::MIN)
+                        .and_local_timezone(CHINA)
+                        .single()
+                })
+        }
+    };
+    [recorded, by_clock].into_iter().flatten().min()
+}
+
 /// A pause still in effect at `now`, with the clock as it stood when the pause began.
 struct OpenPause {
     started: DateTime<FixedOffset>,
@@ -1069,5 +1118,65 @@ mod tests {
                 prop_assert!(now > s.due_at);
             }
         }
+
+        /// The warning holds until `next_change` (forever when there is none), and — when no
+        /// recorded pause starts or ends in between — it has changed just after.
+        #[test]
+        fn the_warning_holds_until_its_next_change((input, now) in arb_input(), part in 0u32..1000) {
+            let st = compute(&CAL, &input, now).expect("valid input");
+            let warning_at = |t| compute(&CAL, &input, t).expect("valid input").warning;
+            match next_change(&CAL, &input, &st, now) {
+                Some(next) => {
+                    prop_assert!(next > now);
+                    let within = now + (next - now) * i32::try_from(part).expect("small") / 1000;
+                    prop_assert_eq!(warning_at(within), st.warning, "at {}", within);
+                    prop_assert_eq!(warning_at(next - Duration::seconds(1)), st.warning);
+                    let quiet = input
+                        .suspensions
+                        .iter()
+                        .all(|s| s.start <= now && s.end.is_none_or(|e| e <= now));
+                    if quiet {
+                        prop_assert_ne!(warning_at(next + Duration::seconds(1)), st.warning);
+                    }
+                }
+                None => {
+                    for days in [1, 30, 400] {
+                        prop_assert_eq!(warning_at(now + Duration::days(days)), st.warning);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn yellow_begins_at_the_start_of_the_day_with_only_the_threshold_left() {
+        // Accepted Monday 2 March 2026, 5 working days: due Monday 9 March at close. With a
+        // threshold of 1, yellow begins on Friday 6 March (Friday and Monday left).
+        let mut input = committed(5, "2026-03-02T10:00:00+08:00");
+        input.warning_threshold_days = 1;
+        let now = t("2026-03-03T09:00:00+08:00");
+        let st = compute(&CAL, &input, now).expect("valid");
+        assert_eq!(st.warning, Warning::None);
+        assert_eq!(st.due_date, d("2026-03-09"));
+        let next = next_change(&CAL, &input, &st, now);
+        assert_eq!(next, Some(t("2026-03-06T00:00:00+08:00")));
+        let yellow = compute(&CAL, &input, t("2026-03-06T00:00:01+08:00")).expect("valid");
+        assert_eq!(yellow.warning, Warning::Yellow);
+        assert_eq!(
+            next_change(&CAL, &input, &yellow, t("2026-03-06T00:00:01+08:00")),
+            Some(yellow.due_at)
+        );
+        // Paused: frozen until the pause ends, which only a recorded end can say.
+        input.suspensions.push(Suspension {
+            reason: SuspensionReason::ExpertReview,
+            start: t("2026-03-04T09:00:00+08:00"),
+            end: None,
+        });
+        let paused = compute(&CAL, &input, t("2026-03-20T09:00:00+08:00")).expect("valid");
+        assert!(paused.suspended);
+        assert_eq!(
+            next_change(&CAL, &input, &paused, t("2026-03-20T09:00:00+08:00")),
+            None
+        );
     }
 }

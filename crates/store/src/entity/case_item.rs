@@ -36,6 +36,8 @@ pub struct Model {
     pub warning: String,
     pub version: i32,
     pub updated_at: DateTimeUtc,
+    /// When the deadline monitor looks at the item again; `NULL`: at its next run.
+    pub watch_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

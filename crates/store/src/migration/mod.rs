@@ -4,6 +4,7 @@
 
 use sea_orm_migration::prelude::*;
 
+pub use m0017_monitor_watch::WATCHED_STATES_SQL;
 pub use sea_orm_migration::MigratorTrait;
 
 mod m0001_foundation;
@@ -22,6 +23,7 @@ mod m0013_announcements;
 mod m0014_consultations;
 mod m0015_delivery;
 mod m0016_read_indexes;
+mod m0017_monitor_watch;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -47,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_announcements::Migration),
             Box::new(m0015_delivery::Migration),
             Box::new(m0016_read_indexes::Migration),
+            Box::new(m0017_monitor_watch::Migration),
         ]
     }
 }

@@ -643,6 +643,73 @@ async fn the_monitor_raises_each_alert_once_across_restarts() {
 }
 
 #[tokio::test]
+async fn the_monitor_looks_at_an_item_again_only_when_its_warning_can_change() {
+    let t = TestApp::new().await;
+    let (_, ids) = active_project(&t, &["XT-001"]).await;
+    let id = ids[0];
+    let agent = t.token("agent.a").await;
+    let helper = t.token("helper.x").await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "accept", "version": 1, "materials": ["M01", "M02", "M03"]}),
+    )
+    .await;
+    act(
+        &t,
+        &agent,
+        id,
+        json!({"action": "materials_complete", "version": 2}),
+    )
+    .await;
+    act(&t, &agent, id, json!({"action": "submit", "version": 3})).await;
+    act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "helper_accept", "version": 4}),
+    )
+    .await;
+    let run = || async { daiban_app::monitor::run_once(&t.app).await.expect("run") };
+    // Just changed: looked at, nothing to raise yet; then not again until something can change.
+    let first = run().await;
+    assert_eq!((first.checked, first.alerts_raised), (1, 0), "{first:?}");
+    assert_eq!(run().await.checked, 0);
+    t.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        run().await.checked,
+        0,
+        "two hours later nothing can have changed"
+    );
+    // Due Wednesday 2 December 17:30: by Thursday it went yellow and red, and one run raises
+    // what is due.
+    t.clock.advance(chrono::Duration::days(6));
+    let late = run().await;
+    assert_eq!(late.checked, 1, "{late:?}");
+    assert!(late.alerts_raised >= 2, "{late:?}");
+    // The whole item's clock runs a day longer than the department's: by a month later both
+    // are red, and red stays red: never looked at again by time alone...
+    t.clock.advance(chrono::Duration::days(30));
+    let month = run().await;
+    assert!(month.checked <= 1, "{month:?}");
+    t.clock.advance(chrono::Duration::days(30));
+    assert_eq!(run().await.checked, 0);
+    // ...but at once after a transition.
+    let helper = t.token("helper.x").await;
+    let r = act(
+        &t,
+        &helper,
+        id,
+        json!({"action": "suspend", "version": 5, "suspension_reason": "expert_review", "reason": "专家评审"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(run().await.checked, 1);
+    assert_eq!(run().await.checked, 0, "a pause freezes the clock");
+}
+
+#[tokio::test]
 async fn a_provisional_due_date_becomes_exact_when_the_year_is_imported() {
     let t = TestApp::new().await;
     t.clock.advance(chrono::Duration::days(32)); // Tuesday 29 December 2026, 10:00
