@@ -86,17 +86,16 @@ pub async fn append<C: ConnectionTrait>(
     meta: &Meta,
     change: Change<'_>,
 ) -> AppResult<()> {
-    audit_head::Entity::update_many()
+    // One statement: the new sequence number and the previous hash come back from the update.
+    let head = audit_head::Entity::update_many()
         .col_expr(
             audit_head::Column::Seq,
             Expr::col(audit_head::Column::Seq).add(1),
         )
         .filter(audit_head::Column::Id.eq(1))
-        .exec(txn)
-        .await?;
-    let head = audit_head::Entity::find_by_id(1)
-        .one(txn)
+        .exec_with_returning(txn)
         .await?
+        .pop()
         .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
     let entered_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let before = change.before.map(|v| v.to_string()).unwrap_or_default();

@@ -33,7 +33,7 @@ use daiban_store::entity::{
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -218,13 +218,96 @@ pub async fn list<C: ConnectionTrait>(
     f: &CaseFilter,
     now: DateTime<Utc>,
 ) -> AppResult<(Vec<CaseItemView>, u64)> {
+    let total = count(db, actor, f, now).await?;
+    Ok((page(db, actor, f, now).await?, total))
+}
+
+/// One page of [`list`], without the count.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without business data.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &CaseFilter,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<CaseItemView>> {
+    let q = filtered(actor, f, now)?;
+    // Within one warning level the rank is the same for every row: ordered by due date alone,
+    // the list reads its page straight from the (warning, due_at) index.
+    let q = if f.warning.as_deref().is_some_and(|w| !w.is_empty()) {
+        q
+    } else {
+        q.order_by_desc(Expr::cust(
+            "CASE warning WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END",
+        ))
+    };
+    let rows = q
+        .order_by_asc(case_item::Column::DueAt)
+        .order_by_desc(case_item::Column::Id)
+        .limit(Ord::min(f.limit.unwrap_or(100), 500))
+        .offset(f.offset.unwrap_or(0))
+        .all(db)
+        .await?;
+    views(db, rows).await
+}
+
+/// How many case items [`list`] would list (every page), without reading them.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without business data.
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &CaseFilter,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    Ok(filtered(actor, f, now)?.count(db).await?)
+}
+
+/// How many case items [`list`] would list, by state (in the order of [`CaseState::ALL`]; the
+/// states with none left out).
+///
+/// # Errors
+/// [`AppError::Forbidden`] for roles without business data.
+pub async fn count_by_state<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    f: &CaseFilter,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<(String, u64)>> {
+    let counts: BTreeMap<String, i64> = filtered(actor, f, now)?
+        .select_only()
+        .column(case_item::Column::State)
+        .column_as(case_item::Column::Id.count(), "n")
+        .group_by(case_item::Column::State)
+        .into_tuple::<(String, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(CaseState::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = counts.get(s.code())?;
+            Some((s.code().to_owned(), u64::try_from(*n).unwrap_or(0)))
+        })
+        .collect())
+}
+
+/// The case items in `actor`'s scope that pass `f`, unordered.
+fn filtered(
+    actor: &Actor,
+    f: &CaseFilter,
+    now: DateTime<Utc>,
+) -> AppResult<Select<case_item::Entity>> {
     let mut q = scope::case_items(scope::of(actor)?, case_item::Entity::find());
     if let Some(p) = f.project {
         q = q.filter(case_item::Column::ProjectId.eq(p));
     }
     match f.state.as_deref() {
         Some("open") => {
-            q = q.filter(case_item::Column::State.is_not_in(crate::projects::CLOSED_CASE_STATES));
+            q = q.filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES));
         }
         Some(s) if !s.is_empty() => q = q.filter(case_item::Column::State.eq(s)),
         _ => {}
@@ -242,7 +325,7 @@ pub async fn list<C: ConnectionTrait>(
     if f.due_today == Some(true) {
         let end = end_of_china_day(now);
         q = q
-            .filter(case_item::Column::State.is_not_in(crate::projects::CLOSED_CASE_STATES))
+            .filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES))
             .filter(
                 case_item::Column::DueAt
                     .lte(end)
@@ -251,18 +334,7 @@ pub async fn list<C: ConnectionTrait>(
                         .and(case_item::Column::State.eq("ready"))),
             );
     }
-    let total = q.clone().count(db).await?;
-    let rows = q
-        .order_by_desc(Expr::cust(
-            "CASE warning WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END",
-        ))
-        .order_by_asc(case_item::Column::DueAt)
-        .order_by_desc(case_item::Column::Id)
-        .limit(Ord::min(f.limit.unwrap_or(100), 500))
-        .offset(f.offset.unwrap_or(0))
-        .all(db)
-        .await?;
-    Ok((views(db, rows).await?, total))
+    Ok(q)
 }
 
 fn end_of_china_day(now: DateTime<Utc>) -> DateTime<Utc> {
@@ -342,7 +414,7 @@ pub async fn request(
                 let open = case_item::Entity::find()
                     .filter(case_item::Column::ProjectId.eq(p.id))
                     .filter(case_item::Column::ItemCode.eq(code.as_str()))
-                    .filter(case_item::Column::State.is_not_in(crate::projects::CLOSED_CASE_STATES))
+                    .filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES))
                     .count(&w.txn)
                     .await?;
                 if open > 0 {
@@ -737,10 +809,14 @@ pub async fn act(
         ));
     };
     let calendar = app.calendar();
-    let w = app.begin_write().await?;
-    let m = model_of(&w.txn, actor, id).await?;
+    // Everything that only reads and checks happens before the writer slot (on SQLite one writer
+    // at a time): the item, its project and its catalog revision. The `UPDATE` below changes the
+    // item only at the version read here, so a change in between is refused as a version
+    // conflict, never overwritten.
+    let db = &app.db.conn;
+    let m = model_of(db, actor, id).await?;
     let p = project::Entity::find_by_id(m.project_id)
-        .one(&w.txn)
+        .one(db)
         .await?
         .ok_or(AppError::NotFound)?;
     let from = CaseState::from_code(&m.state)
@@ -791,7 +867,7 @@ pub async fn act(
         ));
     }
     let at = when.0;
-    let item = catalog::revision(&w.txn, m.catalog_item_id).await?;
+    let item = catalog::revision(db, m.catalog_item_id).await?;
     for code in &input.materials {
         if item.material(code).is_none() {
             return Err(invalid(
@@ -802,6 +878,7 @@ pub async fn act(
             ));
         }
     }
+    let w = app.begin_write().await?;
     let mut upd = case_item::Entity::update_many()
         .col_expr(case_item::Column::State, Expr::value(to.code()))
         .col_expr(case_item::Column::Version, Expr::value(m.version + 1))
@@ -1022,7 +1099,7 @@ pub async fn act(
         },
     )
     .await?;
-    let after = view(&w.txn, reload(&w.txn, m.id).await?).await?;
+    let after = reload(&w.txn, m.id).await?;
     timeline::notify(
         &w.txn,
         now,
@@ -1047,12 +1124,14 @@ pub async fn act(
     )
     .await?;
     w.commit().await?;
-    Ok(after)
+    // The names it shows (project, departments, people) are read after the commit, outside the
+    // writer slot; the item itself is as this transaction left it.
+    view(db, after).await
 }
 
 fn progress_notice(
     p: &project::Model,
-    v: &CaseItemView,
+    v: &case_item::Model,
     action: CaseAction,
     to: CaseState,
     text: &str,

@@ -46,6 +46,7 @@ pub mod projects;
 pub mod ratings;
 pub mod scope;
 pub mod search;
+pub mod statistics;
 pub mod surveys;
 pub mod timeline;
 pub mod units;

@@ -227,7 +227,7 @@ pub async fn list<C: ConnectionTrait>(
         .column(daiban_store::entity::case_item::Column::ProjectId)
         .from(daiban_store::entity::case_item::Entity)
         .and_where(daiban_store::entity::case_item::Column::Warning.eq("red"))
-        .and_where(daiban_store::entity::case_item::Column::State.is_not_in(CLOSED_CASE_STATES))
+        .and_where(daiban_store::entity::case_item::Column::State.is_in(OPEN_CASE_STATES))
         .to_owned();
     if f.overdue == Some(true) {
         q = q.filter(project::Column::Id.in_subquery(red.clone()));
@@ -266,6 +266,21 @@ pub async fn list<C: ConnectionTrait>(
 
 /// The codes of the concluded case-item states.
 pub const CLOSED_CASE_STATES: [&str; 4] = ["approved", "rejected", "withdrawn", "not_acceptable"];
+
+/// The open states (every state but the concluded ones), as stored. Filters name these rather
+/// than exclude [`CLOSED_CASE_STATES`], so that an index on the state reads only the open items
+/// (on the generated province 290,909 of 2.04 million: `NOT IN` read the whole index, 131 ms for
+/// the board's count, `IN` 2 ms).
+pub const OPEN_CASE_STATES: [&str; 8] = [
+    "requested",
+    "accepted",
+    "awaiting_materials",
+    "ready",
+    "submitted",
+    "in_review",
+    "suspended",
+    "reported_up",
+];
 
 /// One project within scope.
 ///
@@ -1590,4 +1605,26 @@ pub async fn expected_completion<C: ConnectionTrait>(
         critical_path,
         not_started,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CLOSED_CASE_STATES, OPEN_CASE_STATES};
+    use daiban_domain::case_item::CaseState;
+
+    #[test]
+    fn the_open_and_closed_state_lists_are_the_domain_s() {
+        for s in CaseState::ALL {
+            assert_eq!(OPEN_CASE_STATES.contains(&s.code()), s.is_open(), "{s:?}");
+            assert_eq!(
+                CLOSED_CASE_STATES.contains(&s.code()),
+                s.is_terminal(),
+                "{s:?}"
+            );
+        }
+        assert_eq!(
+            OPEN_CASE_STATES.len() + CLOSED_CASE_STATES.len(),
+            CaseState::ALL.len()
+        );
+    }
 }

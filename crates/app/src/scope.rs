@@ -74,15 +74,43 @@ pub fn projects(scope: Scope, q: Select<project::Entity>) -> Select<project::Ent
         Scope::Enterprise(e) => q.filter(project::Column::EnterpriseId.eq(e)),
         Scope::TownUnit(u) => q.filter(project::Column::UnitId.eq(u)),
         Scope::MajorProjects => q.filter(project::Column::Major.eq(true)),
-        Scope::Department(d) => q.filter(
-            project::Column::Id.in_subquery(
-                Query::select()
-                    .column(case_item::Column::ProjectId)
-                    .from(case_item::Entity)
-                    .cond_where(department_items(d))
-                    .to_owned(),
-            ),
-        ),
+        // Per project, whether one of its items is the department's: an `IN` over every
+        // project of the department's items read all of them first (on the generated province
+        // 114,000 items, 166 ms to show one project).
+        Scope::Department(d) => q.filter(Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(case_item::Entity)
+                .and_where(
+                    Expr::col((case_item::Entity, case_item::Column::ProjectId))
+                        .equals((project::Entity, project::Column::Id)),
+                )
+                .cond_where(
+                    Condition::any()
+                        .add(Expr::col((case_item::Entity, case_item::Column::DepartmentId)).eq(d))
+                        .add(Expr::exists(
+                            Query::select()
+                                .expr(Expr::val(1))
+                                .from(case_item_department::Entity)
+                                .and_where(
+                                    Expr::col((
+                                        case_item_department::Entity,
+                                        case_item_department::Column::CaseItemId,
+                                    ))
+                                    .equals((case_item::Entity, case_item::Column::Id)),
+                                )
+                                .and_where(
+                                    Expr::col((
+                                        case_item_department::Entity,
+                                        case_item_department::Column::DepartmentId,
+                                    ))
+                                    .eq(d),
+                                )
+                                .to_owned(),
+                        )),
+                )
+                .to_owned(),
+        )),
     }
 }
 

@@ -24,6 +24,7 @@ mod m0014_consultations;
 mod m0015_delivery;
 mod m0016_read_indexes;
 mod m0017_monitor_watch;
+mod m0018_urgency_index;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_delivery::Migration),
             Box::new(m0016_read_indexes::Migration),
             Box::new(m0017_monitor_watch::Migration),
+            Box::new(m0018_urgency_index::Migration),
         ]
     }
 }

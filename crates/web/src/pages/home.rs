@@ -1,6 +1,7 @@
 //! 工作台: the home page, with what each role needs first.
 
 use super::inbox::{InboxRow, rows as inbox_rows};
+use super::labels::pick;
 use super::problems::{ActionItemRow, ProblemRow, action_item_row, problem_row};
 use super::projects::{CaseRow, ProjectRow, case_row, row as project_row};
 use super::{Chrome, chrome, error_page, render};
@@ -18,6 +19,7 @@ use daiban_app::projects::{self, ProjectFilter};
 use daiban_app::units::{Oversight, UnitFilter, UnitView};
 use daiban_app::users::Contact;
 use daiban_app::{AppResult, audit, enterprises, units, users};
+use daiban_domain::case_item::CaseState;
 use daiban_domain::role::Role;
 
 #[derive(Template)]
@@ -314,48 +316,53 @@ async fn workbench(s: &AppState, user: &PageUser, t: &mut HomeTpl) -> AppResult<
             ];
         }
         Role::Helper | Role::UnitLeader => {
-            let (all, n_open) = list(CaseFilter {
-                state: Some("open".into()),
-                limit: Some(500),
-                ..CaseFilter::default()
-            })
+            let rows = |l: Vec<cases::CaseItemView>| {
+                l.into_iter().map(|c| case_row(lang, c)).collect::<Vec<_>>()
+            };
+            let by_state = cases::count_by_state(db, a, &open(CaseFilter::default()), now).await?;
+            t.counts = vec![(
+                t.c.t("home.open_items"),
+                by_state.iter().map(|(_, n)| n).sum(),
+            )];
+            t.counts.extend(by_state.into_iter().map(|(code, n)| {
+                let label = CaseState::from_code(&code)
+                    .map_or(code, |s| pick(lang, s.label_zh(), s.label_en()));
+                (label, n)
+            }));
+            let red = cases::page(
+                db,
+                a,
+                &open(CaseFilter {
+                    warning: Some("red".into()),
+                    limit: Some(100),
+                    ..CaseFilter::default()
+                }),
+                now,
+            )
             .await?;
-            let mut by_state: std::collections::BTreeMap<String, u64> =
-                std::collections::BTreeMap::new();
-            for c in &all {
-                *by_state.entry(c.state.clone()).or_default() += 1;
-            }
-            t.counts = vec![(t.c.t("home.open_items"), n_open)];
-            t.counts.extend(by_state);
-            let red: Vec<CaseRow> = all
-                .iter()
-                .filter(|c| c.c.warning == "red")
-                .map(|c| case_row(lang, c.c.clone()))
-                .collect();
-            let first: Vec<CaseRow> = all.into_iter().take(20).collect();
+            let first = cases::page(db, a, &open(CaseFilter::default()), now).await?;
             if !red.is_empty() {
-                t.case_lists.push((t.c.t("home.overdue"), red));
+                t.case_lists.push((t.c.t("home.overdue"), rows(red)));
             }
-            t.case_lists.push((t.c.t("home.dept_items"), first));
+            t.case_lists.push((t.c.t("home.dept_items"), rows(first)));
         }
         Role::Coordinator | Role::CityLeader => {
-            let (_, n_open) = list(CaseFilter {
-                state: Some("open".into()),
-                limit: Some(1),
-                ..CaseFilter::default()
-            })
-            .await?;
+            let n_open = cases::count(db, a, &open(CaseFilter::default()), now).await?;
             let (red, n_red) = list(open(CaseFilter {
                 warning: Some("red".into()),
                 limit: Some(50),
                 ..CaseFilter::default()
             }))
             .await?;
-            let (_, n_yellow) = list(open(CaseFilter {
-                warning: Some("yellow".into()),
-                limit: Some(1),
-                ..CaseFilter::default()
-            }))
+            let n_yellow = cases::count(
+                db,
+                a,
+                &open(CaseFilter {
+                    warning: Some("yellow".into()),
+                    ..CaseFilter::default()
+                }),
+                now,
+            )
             .await?;
             let (_, n_projects) = projects::list(
                 db,
