@@ -878,6 +878,21 @@ pub async fn act(
             ));
         }
     }
+    // Pauses and extensions move the department's due date: the recorded ones are read here and
+    // this action's change applied to them below, so that the new due date is written with the
+    // state in one statement (a pause recorded in between would have changed the version).
+    let moves_due = matches!(
+        action,
+        CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend
+    );
+    let (mut pauses, mut extensions) = if moves_due && m.review_started_at.is_some() {
+        (
+            suspensions_of(db, m.id).await?,
+            extensions_of(db, m.id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let w = app.begin_write().await?;
     let mut upd = case_item::Entity::update_many()
         .col_expr(case_item::Column::State, Expr::value(to.code()))
@@ -989,6 +1004,12 @@ pub async fn act(
             })
             .exec_without_returning(&w.txn)
             .await?;
+            pauses.push(Suspension {
+                reason: r,
+                start: china(at),
+                end: None,
+            });
+            pauses.sort_by_key(|p| p.start);
             data = serde_json::json!({"suspension_reason": r.code()});
         }
         CaseAction::Resume => {
@@ -998,6 +1019,9 @@ pub async fn act(
                 .filter(case_suspension::Column::EndedAt.is_null())
                 .exec(&w.txn)
                 .await?;
+            for p in pauses.iter_mut().filter(|p| p.end.is_none()) {
+                p.end = Some(china(at));
+            }
         }
         CaseAction::Extend => {
             let days = input.extension_days.unwrap_or(0);
@@ -1022,6 +1046,11 @@ pub async fn act(
             })
             .exec_without_returning(&w.txn)
             .await?;
+            extensions.push(Extension {
+                days,
+                approver: approver.clone(),
+                reason: reason.clone(),
+            });
             data = serde_json::json!({"days": days, "approver": approver});
         }
         CaseAction::ReportUp => {
@@ -1044,22 +1073,15 @@ pub async fn act(
                 .col_expr(case_item::Column::Warning, Expr::value("none"));
         }
     }
-    let res = upd
-        .filter(case_item::Column::Id.eq(m.id))
-        .filter(case_item::Column::Version.eq(m.version))
-        .exec(&w.txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(version_conflict());
-    }
-    // Pauses and extensions move the department's due date: recompute it from the records.
-    if matches!(
-        action,
-        CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend
-    ) {
-        let after = reload(&w.txn, m.id).await?;
-        if let Some((_, st)) = step_clock(&w.txn, &calendar, &after, now).await? {
-            case_item::Entity::update_many()
+    if moves_due && m.review_started_at.is_some() {
+        let moved = case_item::Model {
+            state: to.code().to_owned(),
+            ..m.clone()
+        };
+        if let Some((step, input)) = step_input(&moved, pauses, extensions) {
+            let st = clock::compute(&calendar, &input, china(now))
+                .map_err(|e| anyhow::anyhow!("clock of case item {} ({step:?}): {e}", m.id))?;
+            upd = upd
                 .col_expr(
                     case_item::Column::DueAt,
                     Expr::value(st.due_at.with_timezone(&Utc)),
@@ -1067,13 +1089,20 @@ pub async fn act(
                 .col_expr(
                     case_item::Column::DueProvisional,
                     Expr::value(st.provisional),
-                )
-                .filter(case_item::Column::Id.eq(m.id))
-                .exec(&w.txn)
-                .await?;
+                );
             data["due_at"] = serde_json::json!(st.due_at);
         }
     }
+    // Changed only at the version read above; the row as written comes back.
+    let Some(after) = upd
+        .filter(case_item::Column::Id.eq(m.id))
+        .filter(case_item::Column::Version.eq(m.version))
+        .exec_with_returning(&w.txn)
+        .await?
+        .pop()
+    else {
+        return Err(version_conflict());
+    };
     let text = if reason.is_empty() {
         note.clone()
     } else {
@@ -1099,7 +1128,6 @@ pub async fn act(
         },
     )
     .await?;
-    let after = reload(&w.txn, m.id).await?;
     timeline::notify(
         &w.txn,
         now,
