@@ -301,14 +301,17 @@ fn filtered(
     f: &CaseFilter,
     now: DateTime<Utc>,
 ) -> AppResult<Select<case_item::Entity>> {
-    let mut q = scope::case_items(scope::of(actor)?, case_item::Entity::find());
+    let sc = scope::of(actor)?;
+    let mut q = if f.state.as_deref() == Some("open") || f.due_today == Some(true) {
+        scope::open_case_items(sc, case_item::Entity::find())
+    } else {
+        scope::case_items(sc, case_item::Entity::find())
+    };
     if let Some(p) = f.project {
         q = q.filter(case_item::Column::ProjectId.eq(p));
     }
     match f.state.as_deref() {
-        Some("open") => {
-            q = q.filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES));
-        }
+        Some("open") => {}
         Some(s) if !s.is_empty() => q = q.filter(case_item::Column::State.eq(s)),
         _ => {}
     }
@@ -324,15 +327,13 @@ fn filtered(
     }
     if f.due_today == Some(true) {
         let end = end_of_china_day(now);
-        q = q
-            .filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES))
-            .filter(
-                case_item::Column::DueAt
+        q = q.filter(
+            case_item::Column::DueAt
+                .lte(end)
+                .or(case_item::Column::SubmitDueAt
                     .lte(end)
-                    .or(case_item::Column::SubmitDueAt
-                        .lte(end)
-                        .and(case_item::Column::State.eq("ready"))),
-            );
+                    .and(case_item::Column::State.eq("ready"))),
+        );
     }
     Ok(q)
 }

@@ -46,7 +46,6 @@ pub mod projects;
 pub mod ratings;
 pub mod scope;
 pub mod search;
-pub mod statistics;
 pub mod surveys;
 pub mod timeline;
 pub mod units;

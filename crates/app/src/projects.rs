@@ -270,7 +270,7 @@ pub const CLOSED_CASE_STATES: [&str; 4] = ["approved", "rejected", "withdrawn", 
 /// The open states (every state but the concluded ones), as stored. Filters name these rather
 /// than exclude [`CLOSED_CASE_STATES`], so that an index on the state reads only the open items
 /// (on the generated province 290,909 of 2.04 million: `NOT IN` read the whole index, 131 ms for
-/// the board's count, `IN` 2 ms).
+/// the board's count, `IN` 7 ms).
 pub const OPEN_CASE_STATES: [&str; 8] = [
     "requested",
     "accepted",
@@ -1435,31 +1435,39 @@ pub async fn events<C: ConnectionTrait>(
 ) -> AppResult<Vec<EventView>> {
     use daiban_store::entity::project_event;
     model_in_scope(db, actor, project_id).await?;
-    let mut q =
-        project_event::Entity::find().filter(project_event::Column::ProjectId.eq(project_id));
-    if let Scope::Department(d) = scope::of(actor)? {
-        // A department sees the project's own events and those of its items only.
-        let own = scope::case_items(
-            Scope::Department(d),
-            daiban_store::entity::case_item::Entity::find(),
-        )
-        .filter(daiban_store::entity::case_item::Column::ProjectId.eq(project_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect::<Vec<_>>();
-        q = q.filter(
-            project_event::Column::CaseItemId
-                .is_null()
-                .or(project_event::Column::CaseItemId.is_in(own)),
-        );
-    }
-    Ok(q.order_by_desc(project_event::Column::OccurredAt)
+    // A department sees the project's own events and those of its items only. That is filtered
+    // here, over the project's events read by the project's index: written in SQL, the
+    // `case_item_id IS NULL OR case_item_id IN (…)` led SQLite through the index on the item,
+    // where the project-level events of every project share the `NULL` (0.5 to 1.5 s per item
+    // page on the generated province).
+    let own: Option<BTreeSet<i64>> = match scope::of(actor)? {
+        Scope::Department(d) => Some(
+            scope::case_items(
+                Scope::Department(d),
+                daiban_store::entity::case_item::Entity::find(),
+            )
+            .filter(daiban_store::entity::case_item::Column::ProjectId.eq(project_id))
+            .select_only()
+            .column(daiban_store::entity::case_item::Column::Id)
+            .into_tuple::<i64>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        ),
+        _ => None,
+    };
+    Ok(project_event::Entity::find()
+        .filter(project_event::Column::ProjectId.eq(project_id))
+        .order_by_desc(project_event::Column::OccurredAt)
         .order_by_desc(project_event::Column::Id)
         .all(db)
         .await?
         .into_iter()
+        .filter(|e| match (&own, e.case_item_id) {
+            (Some(own), Some(item)) => own.contains(&item),
+            _ => true,
+        })
         .map(EventView::from)
         .collect())
 }

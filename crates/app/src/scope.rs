@@ -56,15 +56,16 @@ pub fn of(actor: &Actor) -> AppResult<Scope> {
 fn department_items(d: i64) -> Condition {
     Condition::any()
         .add(case_item::Column::DepartmentId.eq(d))
-        .add(
-            case_item::Column::Id.in_subquery(
-                Query::select()
-                    .column(case_item_department::Column::CaseItemId)
-                    .from(case_item_department::Entity)
-                    .and_where(case_item_department::Column::DepartmentId.eq(d))
-                    .to_owned(),
-            ),
-        )
+        .add(case_item::Column::Id.in_subquery(joint_items_of(d)))
+}
+
+/// The ids of the joint items a department takes part in as a co-department.
+fn joint_items_of(d: i64) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(case_item_department::Column::CaseItemId)
+        .from(case_item_department::Entity)
+        .and_where(case_item_department::Column::DepartmentId.eq(d))
+        .to_owned()
 }
 
 /// Restricts a project query to `scope`.
@@ -135,5 +136,30 @@ pub fn case_items(scope: Scope, q: Select<case_item::Entity>) -> Select<case_ite
             Condition::all().add(Expr::col(project::Column::Major).eq(true)),
         )),
         Scope::Department(d) => q.filter(department_items(d)),
+    }
+}
+
+/// Restricts a case-item query to `scope` and to the open items.
+///
+/// The open states are named (`IN`), so that an index on the state reads only the open items
+/// (on the generated province the bureau's count of them took 7 ms instead of 131 ms with
+/// `NOT IN` the concluded ones). In a department's scope the state is tested inside each branch
+/// of "the department's own items or its joint ones", so that each branch reads the index on
+/// (department, state) or the joint items by key; with the state tested beside the branches,
+/// SQLite (which keeps no statistics here) read every open item of the province through the index
+/// on the state: 145 ms for a department's count, against 1.2 ms.
+pub fn open_case_items(scope: Scope, q: Select<case_item::Entity>) -> Select<case_item::Entity> {
+    let open = || case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES);
+    match scope {
+        Scope::Department(d) => q.filter(
+            Condition::any()
+                .add(case_item::Column::DepartmentId.eq(d).and(open()))
+                .add(
+                    case_item::Column::Id
+                        .in_subquery(joint_items_of(d))
+                        .and(open()),
+                ),
+        ),
+        _ => case_items(scope, q).filter(open()),
     }
 }

@@ -187,20 +187,57 @@ async fn indexed_ids<C: ConnectionTrait>(db: &C, kind: &str) -> AppResult<BTreeS
 /// # Errors
 /// Database failure; nothing is kept then.
 pub async fn backfill(app: &App) -> AppResult<u64> {
+    // First, outside the writer slot, which ids are missing (ids only: on the generated province
+    // reading its 100,000 projects whole held the slot for 0.6 s of every start, and the memory
+    // stayed with the process). Usually none, and nothing is written.
+    let db = &app.db.conn;
+    let projects: Vec<i64> = project::Entity::find()
+        .select_only()
+        .column(project::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let enterprises: Vec<i64> = enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let missing = |ids: Vec<i64>, have: &BTreeSet<i64>| -> Vec<i64> {
+        ids.into_iter().filter(|id| !have.contains(id)).collect()
+    };
+    let projects = missing(projects, &indexed_ids(db, "project").await?);
+    let enterprises = missing(enterprises, &indexed_ids(db, "enterprise").await?);
+    if projects.is_empty() && enterprises.is_empty() {
+        return Ok(0);
+    }
     let w = app.begin_write().await?;
     let mut added = 0;
+    // Checked again in the slot: a row indexed in between is not indexed twice.
     let have = indexed_ids(&w.txn, "project").await?;
-    for p in project::Entity::find().all(&w.txn).await? {
-        if !have.contains(&p.id) {
-            index_project(&w.txn, &p).await?;
-            added += 1;
+    for chunk in projects.chunks(500) {
+        for p in project::Entity::find()
+            .filter(project::Column::Id.is_in(chunk.iter().copied()))
+            .all(&w.txn)
+            .await?
+        {
+            if !have.contains(&p.id) {
+                index_project(&w.txn, &p).await?;
+                added += 1;
+            }
         }
     }
     let have = indexed_ids(&w.txn, "enterprise").await?;
-    for e in enterprise::Entity::find().all(&w.txn).await? {
-        if !have.contains(&e.id) {
-            index_enterprise(&w.txn, &e).await?;
-            added += 1;
+    for chunk in enterprises.chunks(500) {
+        for e in enterprise::Entity::find()
+            .filter(enterprise::Column::Id.is_in(chunk.iter().copied()))
+            .all(&w.txn)
+            .await?
+        {
+            if !have.contains(&e.id) {
+                index_enterprise(&w.txn, &e).await?;
+                added += 1;
+            }
         }
     }
     w.commit().await?;

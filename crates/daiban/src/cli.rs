@@ -812,16 +812,8 @@ fn spawn_monitor(app: App, seconds: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(seconds));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The planner's statistics (SQLite) with the first run, then every six hours.
-        let mut statistics_due = tokio::time::Instant::now();
         loop {
             tick.tick().await;
-            if tokio::time::Instant::now() >= statistics_due {
-                statistics_due += std::time::Duration::from_secs(6 * 3600);
-                if let Err(e) = daiban_app::statistics::refresh(&app).await {
-                    tracing::warn!(error = ?e, "planner statistics refresh failed");
-                }
-            }
             match daiban_app::monitor::run_once(&app).await {
                 Ok(r) if r.alerts_raised > 0 || r.levels_changed > 0 => tracing::info!(
                     checked = r.checked,

@@ -414,15 +414,7 @@ pub async fn run(app: &App, opts: &Options, progress: Arc<dyn Progress>) -> AppR
         }
         bulk.conn.execute_unprepared("ANALYZE").await?;
     } else {
-        // The planner's statistics (see `crate::statistics`), then fold the write-ahead log
-        // into the database file.
-        bulk.conn
-            .execute_unprepared(&format!(
-                "PRAGMA analysis_limit = {}",
-                crate::statistics::ANALYSIS_LIMIT
-            ))
-            .await?;
-        bulk.conn.execute_unprepared("ANALYZE").await?;
+        // Fold the write-ahead log into the database file.
         bulk.conn
             .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
             .await?;

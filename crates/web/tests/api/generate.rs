@@ -1,7 +1,6 @@
 //! `daiban generate`: a small dataset has the expected shape, an intact audit chain and
 //! consistent references; the same seed gives the same rows; a database with data is refused;
-//! a generated item in the department's review can be acted on by its helper; the planner has
-//! its statistics.
+//! a generated item in the department's review can be acted on by its helper.
 
 use crate::helpers::bare_app;
 use daiban_app::audit::{ActorRef, Verification, verify};
@@ -283,32 +282,4 @@ async fn the_monitor_finds_nothing_left_to_raise_at_the_end() {
         alerts + r.alerts_raised,
         "the next day's alerts are new rows"
     );
-}
-
-/// The planner's statistics on SQLite: the generator leaves them; the server's refresh creates
-/// them on a database that has none and keeps them up to date after (a no-op on PostgreSQL).
-#[tokio::test]
-async fn the_planner_has_its_statistics() {
-    let (app, _clock, _summary, _dir) = generated(11).await;
-    let (bare, _bare_clock, _bare_dir) = bare_app().await;
-    if app.db.backend != Backend::Sqlite {
-        daiban_app::statistics::refresh(&bare)
-            .await
-            .expect("a no-op");
-        return;
-    }
-    assert!(
-        count(&app, "sqlite_stat1").await > 0,
-        "the generator analysed"
-    );
-    let stat_tables = "sqlite_master WHERE name = 'sqlite_stat1'";
-    assert_eq!(count(&bare, stat_tables).await, 0);
-    daiban_app::statistics::refresh(&bare)
-        .await
-        .expect("ANALYZE");
-    assert_eq!(count(&bare, stat_tables).await, 1);
-    daiban_app::statistics::refresh(&bare)
-        .await
-        .expect("PRAGMA optimize");
-    assert_eq!(count(&bare, stat_tables).await, 1);
 }
