@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The load test: starts the real server on a database and drives it over HTTP with wrk.
+"""The load test: starts the real server on a database and drives it over HTTP with wrk and
+daiban-loadgen (`cargo build --release -p daiban -p daiban-loadgen`).
 
     python3 bench/load/run.py [--database URL] [--duration 10] [--connections 32] [--smoke]
 
@@ -13,6 +14,10 @@ Markdown table and as JSON (--json FILE):
   is answered, so the latency is measured at the rate the server sustains);
 - reads: the project list with filters and paging (API), the bureau's board and a helper's
   workbench (pages), a case-item page;
+- then each of these open-loop at a fixed rate, half of what the closed loop sustained, with
+  `daiban-loadgen` (crates/loadgen): request k is due at start + k/rate whatever happened
+  before, and its latency counts from that due time, so queueing shows (an item gets its next
+  transition only after its previous one was answered, with the version that answer gave);
 - the evaluation of one quarter (`daiban evaluate`), the server's RSS under load, and the time
   from start to ready on the existing database;
 - the raw limit: the same writes a transition makes (case item, project event, notification,
@@ -150,6 +155,43 @@ def wrk(script, base, seconds, connections, threads, env):
     return r
 
 
+def items_under_review(base, items_file):
+    """Lists the items under each department helper's review (with the helper's token and the
+    item's current version) into `items_file`; returns the lines."""
+    lines, depts, seen, dupes = [], 0, set(), 0
+    for unit, user in sorted(helpers_by_unit().items()):
+        try:
+            t = token(base, user)
+        except OSError:
+            continue
+        me = api(base, "GET", "/api/v1/me", token=t)
+        page = api(base, "GET", "/api/v1/cases?state=in_review&limit=500", token=t)
+        # Only the department's own items: a helper may see items it takes no action on.
+        items = [i for i in page["items"] if i["department_id"] == me["unit_id"]]
+        if items:
+            depts += 1
+        for i in items:
+            if i["id"] in seen:
+                dupes += 1
+                continue
+            seen.add(i["id"])
+            lines.append(f"{i['id']} {i['version']} {t}")
+    if not lines:
+        sys.exit("no case item is under a helper's review: nothing to transition")
+    open(items_file, "w").write("\n".join(lines) + "\n")
+    log(f"{len(lines)} items under review in {depts} departments ({dupes} listed twice)")
+    return lines
+
+
+def loadgen(binary, base, rate, seconds, args):
+    """Open-loop load at `rate` requests per second for `seconds` (daiban-loadgen)."""
+    out = subprocess.run([binary, "--base", base, "--rate", str(rate), "--seconds", str(seconds), *args],
+                         capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    log(f"open loop at {rate:.0f}/s: {r['rate']:.0f}/s answered 2xx, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms")
+    return r
+
+
 def helpers_by_unit():
     city = tomllib.loads(open(os.path.join(ROOT, "data", "demo", "city.toml"), encoding="utf-8").read())
     return {s["unit"]: s["username"] for s in city["staff"] if s["role"] == "helper" and s["unit"] != "BUREAU"}
@@ -273,6 +315,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="an existing database (default: a fresh SQLite demo city)")
     ap.add_argument("--bin", default=os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "daiban"))
+    ap.add_argument("--loadgen", default=None, help="the open-loop driver (default: daiban-loadgen beside --bin)")
     ap.add_argument("--duration", type=int, default=10, help="seconds per measurement")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
@@ -283,6 +326,9 @@ def main():
     a = ap.parse_args()
     if a.smoke:
         a.duration, a.connections = 1, 4
+    a.loadgen = a.loadgen or os.path.join(os.path.dirname(a.bin), "daiban-loadgen")
+    if not os.path.exists(a.loadgen):
+        sys.exit(f"{a.loadgen} is missing: cargo build --release -p daiban -p daiban-loadgen")
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     work = tempfile.mkdtemp(prefix="daiban-load-")
@@ -307,29 +353,8 @@ def main():
         log(f"server idle after {results['monitor_catch_up_s']}s (the monitor's first run)")
 
         # The helpers' tokens and the items under their review.
-        lines, depts, seen, dupes = [], 0, set(), 0
-        for unit, user in sorted(helpers_by_unit().items()):
-            try:
-                t = token(base, user)
-            except OSError:
-                continue
-            me = api(base, "GET", "/api/v1/me", token=t)
-            page = api(base, "GET", "/api/v1/cases?state=in_review&limit=500", token=t)
-            # Only the department's own items: a helper may see items it takes no action on.
-            items = [i for i in page["items"] if i["department_id"] == me["unit_id"]]
-            if items:
-                depts += 1
-            for i in items:
-                if i["id"] in seen:
-                    dupes += 1
-                    continue
-                seen.add(i["id"])
-                lines.append(f"{i['id']} {i['version']} {t}")
-        if not lines:
-            sys.exit("no case item is under a helper's review: nothing to transition")
         items_file = os.path.join(work, "items.txt")
-        open(items_file, "w").write("\n".join(lines) + "\n")
-        log(f"{len(lines)} items under review in {depts} departments ({dupes} listed twice)")
+        lines = items_under_review(base, items_file)
 
         # An item comes round again only after its previous request was answered: at least four
         # items per connection in flight (else a 409 from the version check, by design).
@@ -361,6 +386,22 @@ def main():
         fgw_items = api(base, "GET", "/api/v1/cases?limit=200", token=fgw_token)
         fgw_items = fgw_items["items"]
         reads("item_page", "Cookie: " + helper_cookie, [f"/cases/{i['id']}" for i in fgw_items] or ["/"])
+        # Open loop: the same requests at a fixed rate, half of what the closed loop sustained,
+        # each latency counted from the request's due time (daiban-loadgen).
+        items_under_review(base, items_file)
+        open_loop = [("transitions", ["--kind", "transitions", "--items", items_file]),
+                     ("project_list", ["--kind", "reads", "--paths", None, "--header", "Authorization: Bearer " + coord], plist),
+                     ("board", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + cookie(base, "bureau.coord1")], ["/"]),
+                     ("workbench", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + helper_cookie], ["/"]),
+                     ("item_page", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + helper_cookie],
+                      [f"/cases/{i['id']}" for i in fgw_items] or ["/"])]
+        results["open_loop"] = {}
+        for name, args, *path_list in open_loop:
+            if path_list:
+                open(paths, "w").write("\n".join(path_list[0]) + "\n")
+                args = [paths if x is None else x for x in args]
+            rate = max(1.0, round(results[name]["rate"] / 2))
+            results["open_loop"][name] = loadgen(a.loadgen, base, rate, a.duration, args)
         cur, peak = srv.rss_mb()
         results["rss_mb"] = round(cur, 1)
         results["rss_peak_mb"] = round(peak, 1)
@@ -392,6 +433,14 @@ def main():
         r = results[k]
         print(f"| {k} ({r.get('connections', a.connections)} conn.) | {r['rate']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['non_2xx']} |")
     print()
+    print("Open loop, at half the closed-loop rate (latency from each request's due time):")
+    print()
+    print("| what | offered /s | 2xx/s | p50 ms | p90 ms | p99 ms | not 2xx |")
+    print("|---|---|---|---|---|---|---|")
+    for k, r in results["open_loop"].items():
+        bad = r["sent"] - r["ok"]
+        print(f"| {k} | {r['offered_rate']:.0f} | {r['rate']:.0f} | {r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {bad} |")
+    print()
     print(f"database {results['database']}, {a.connections} connections, {a.duration}s each; ready {results['ready_s']}s; "
           f"RSS {results['rss_mb']} MB (peak {results['rss_peak_mb']} MB); evaluate {a.quarter}: {results['evaluate_s']}s; "
           f"audit: {results['audit_verify']}")
@@ -410,6 +459,11 @@ def main():
     for k in ["project_list", "board", "workbench", "item_page"]:
         if results[k]["non_2xx"] or results[k]["errors"]:
             sys.exit(f"{k}: {results[k]['non_2xx']} non-2xx, {results[k]['errors']} failed")
+    # Open loop: an item is sent again only after its answer, so nothing may be refused.
+    for k, r in results["open_loop"].items():
+        if r["server_errors"] or r["failed"] or r["conflicts"] or r["other_status"]:
+            sys.exit(f"open loop {k}: {r['server_errors']} server errors, {r['failed']} failed, "
+                     f"{r['conflicts']} refused, {r['other_status']} other statuses of {r['sent']}")
 
 
 if __name__ == "__main__":
