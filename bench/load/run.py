@@ -379,7 +379,8 @@ def main():
             f = ["status=active", "stage=construction_permit", "major=true", "overdue=true", "", "q=%E5%B7%A5%E4%B8%9A"][k % 6]
             plist.append(f"/api/v1/projects?limit=20&offset={offset}&{f}")
         reads("project_list", "Authorization: Bearer " + coord, plist)
-        reads("board", "Cookie: " + cookie(base, "bureau.coord1"), ["/"])
+        coord_cookie = cookie(base, "bureau.coord1")
+        reads("board", "Cookie: " + coord_cookie, ["/"])
         helper_cookie = cookie(base, "fgw.helper")
         reads("workbench", "Cookie: " + helper_cookie, ["/"])
         fgw_token = token(base, "fgw.helper")
@@ -391,7 +392,7 @@ def main():
         items_under_review(base, items_file)
         open_loop = [("transitions", ["--kind", "transitions", "--items", items_file]),
                      ("project_list", ["--kind", "reads", "--paths", None, "--header", "Authorization: Bearer " + coord], plist),
-                     ("board", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + cookie(base, "bureau.coord1")], ["/"]),
+                     ("board", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + coord_cookie], ["/"]),
                      ("workbench", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + helper_cookie], ["/"]),
                      ("item_page", ["--kind", "reads", "--paths", None, "--header", "Cookie: " + helper_cookie],
                       [f"/cases/{i['id']}" for i in fgw_items] or ["/"])]

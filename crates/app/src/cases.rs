@@ -415,7 +415,7 @@ pub async fn request(
                 let open = case_item::Entity::find()
                     .filter(case_item::Column::ProjectId.eq(p.id))
                     .filter(case_item::Column::ItemCode.eq(code.as_str()))
-                    .filter(case_item::Column::State.is_in(crate::projects::OPEN_CASE_STATES))
+                    .filter(case_item::Column::State.is_in(crate::projects::open_case_states()))
                     .count(&w.txn)
                     .await?;
                 if open > 0 {
@@ -616,16 +616,39 @@ pub async fn step_clock<C: ConnectionTrait>(
     m: &case_item::Model,
     now: DateTime<Utc>,
 ) -> AppResult<Option<(Step, ClockState)>> {
-    let pauses = if m.review_started_at.is_some() {
-        suspensions_of(db, m.id).await?
-    } else {
-        Vec::new()
-    };
-    let extensions = if m.review_started_at.is_some() {
-        extensions_of(db, m.id).await?
-    } else {
-        Vec::new()
-    };
+    let (pauses, extensions) = recorded_pauses(db, m).await?;
+    clock_with(calendar, m, pauses, extensions, now)
+}
+
+/// The recorded pauses and extensions of a case item, which count only once the department's
+/// step has started (none before).
+///
+/// # Errors
+/// Database failure.
+async fn recorded_pauses<C: ConnectionTrait>(
+    db: &C,
+    m: &case_item::Model,
+) -> AppResult<(Vec<Suspension>, Vec<Extension>)> {
+    if m.review_started_at.is_none() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    Ok((
+        suspensions_of(db, m.id).await?,
+        extensions_of(db, m.id).await?,
+    ))
+}
+
+/// [`step_clock`] given the item's pauses and extensions.
+///
+/// # Errors
+/// Inconsistent suspensions.
+fn clock_with(
+    calendar: &Calendar,
+    m: &case_item::Model,
+    pauses: Vec<Suspension>,
+    extensions: Vec<Extension>,
+    now: DateTime<Utc>,
+) -> AppResult<Option<(Step, ClockState)>> {
     let Some((step, input)) = step_input(m, pauses, extensions) else {
         return Ok(None);
     };
@@ -886,11 +909,8 @@ pub async fn act(
         action,
         CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend
     );
-    let (mut pauses, mut extensions) = if moves_due && m.review_started_at.is_some() {
-        (
-            suspensions_of(db, m.id).await?,
-            extensions_of(db, m.id).await?,
-        )
+    let (mut pauses, mut extensions) = if moves_due {
+        recorded_pauses(db, &m).await?
     } else {
         (Vec::new(), Vec::new())
     };
@@ -1074,14 +1094,12 @@ pub async fn act(
                 .col_expr(case_item::Column::Warning, Expr::value("none"));
         }
     }
-    if moves_due && m.review_started_at.is_some() {
+    if moves_due {
         let moved = case_item::Model {
             state: to.code().to_owned(),
             ..m.clone()
         };
-        if let Some((step, input)) = step_input(&moved, pauses, extensions) {
-            let st = clock::compute(&calendar, &input, china(now))
-                .map_err(|e| anyhow::anyhow!("clock of case item {} ({step:?}): {e}", m.id))?;
+        if let Some((_, st)) = clock_with(&calendar, &moved, pauses, extensions, now)? {
             upd = upd
                 .col_expr(
                     case_item::Column::DueAt,
