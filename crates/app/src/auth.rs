@@ -11,8 +11,10 @@ use chrono::{DateTime, Duration, Utc};
 use daiban_domain::role::Role;
 use daiban_store::entity::{session, unit, user};
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, IntoActiveModel,
+    JoinType, QueryFilter, QuerySelect, RelationDef,
 };
 use sha2::{Digest, Sha256};
 
@@ -361,35 +363,111 @@ pub async fn authenticate(app: &App, token: &str, kind: SessionKind) -> AppResul
         ))
     };
     let now = app.now();
-    let Some(s) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
-        .filter(session::Column::Kind.eq(kind.code()))
-        .one(&app.db.conn)
-        .await?
-    else {
+    let Some(s) = SessionActor::find(&app.db.conn, &token_hash(token), kind).await? else {
         return Err(expired());
     };
-    if s.revoked || s.expires_at <= now {
-        return Err(expired());
-    }
-    let Some(u) = user::Entity::find_by_id(s.user_id)
-        .one(&app.db.conn)
-        .await?
-    else {
-        return Err(expired());
-    };
-    if !u.active {
+    if s.revoked || s.expires_at <= now || !s.active {
         return Err(expired());
     }
     if kind == SessionKind::Web && now - s.last_seen_at >= Duration::minutes(1) {
         let w = app.begin_write().await?;
-        let mut am = s.clone().into_active_model();
-        am.last_seen_at = Set(now);
-        am.expires_at = Set(now + Duration::minutes(app.auth.idle_timeout_minutes));
-        am.update(&w.txn).await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .col_expr(
+                session::Column::ExpiresAt,
+                Expr::value(now + Duration::minutes(app.auth.idle_timeout_minutes)),
+            )
+            .filter(session::Column::Id.eq(s.session_id))
+            .exec(&w.txn)
+            .await?;
         w.commit().await?;
     }
-    actor_of(&app.db.conn, &u, &s.csrf_token).await
+    s.into_actor()
+}
+
+/// A session with its user and the user's unit, read in one statement: every authenticated
+/// request starts with it.
+#[derive(Debug, FromQueryResult)]
+struct SessionActor {
+    session_id: i64,
+    csrf_token: String,
+    last_seen_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    revoked: bool,
+    user_id: i64,
+    username: String,
+    name: String,
+    role: String,
+    unit_id: Option<i64>,
+    enterprise_id: Option<i64>,
+    locale: String,
+    active: bool,
+    unit_name: Option<String>,
+    unit_kind: Option<String>,
+}
+
+impl SessionActor {
+    async fn find(
+        db: &sea_orm::DatabaseConnection,
+        token_hash: &str,
+        kind: SessionKind,
+    ) -> AppResult<Option<Self>> {
+        let to_user: RelationDef = session::Entity::belongs_to(user::Entity)
+            .from(session::Column::UserId)
+            .to(user::Column::Id)
+            .into();
+        let to_unit: RelationDef = user::Entity::belongs_to(unit::Entity)
+            .from(user::Column::UnitId)
+            .to(unit::Column::Id)
+            .into();
+        Ok(session::Entity::find()
+            .select_only()
+            .column_as(session::Column::Id, "session_id")
+            .columns([
+                session::Column::CsrfToken,
+                session::Column::LastSeenAt,
+                session::Column::ExpiresAt,
+                session::Column::Revoked,
+                session::Column::UserId,
+            ])
+            .columns([
+                user::Column::Username,
+                user::Column::Name,
+                user::Column::Role,
+                user::Column::UnitId,
+                user::Column::EnterpriseId,
+                user::Column::Locale,
+                user::Column::Active,
+            ])
+            .column_as(unit::Column::Name, "unit_name")
+            .column_as(unit::Column::Kind, "unit_kind")
+            .join(JoinType::InnerJoin, to_user)
+            .join(JoinType::LeftJoin, to_unit)
+            .filter(session::Column::TokenHash.eq(token_hash))
+            .filter(session::Column::Kind.eq(kind.code()))
+            .into_model::<Self>()
+            .one(db)
+            .await?)
+    }
+
+    fn into_actor(self) -> AppResult<Actor> {
+        let role: Role = self
+            .role
+            .parse()
+            .map_err(|e| anyhow::anyhow!("user {}: {e}", self.user_id))?;
+        Ok(Actor {
+            user_id: self.user_id,
+            username: self.username,
+            name: self.name,
+            role,
+            unit_id: self.unit_id,
+            unit_name: self.unit_name.unwrap_or_default(),
+            unit_kind: self.unit_kind.and_then(|k| k.parse().ok()),
+            enterprise_id: self.enterprise_id,
+            locale: self.locale,
+            csrf_token: self.csrf_token,
+        })
+    }
 }
 
 /// Revokes a token (logout).

@@ -28,12 +28,12 @@ use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, material, one_time_notice,
-    project, unit,
+    project, unit, user,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, UnionType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,36 +117,8 @@ async fn views<C: ConnectionTrait>(
     if ms.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: BTreeSet<i64> = ms.iter().map(|m| m.id).collect();
-    let project_ids: BTreeSet<i64> = ms.iter().map(|m| m.project_id).collect();
-    let projects: BTreeMap<i64, String> = project::Entity::find()
-        .filter(project::Column::Id.is_in(project_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.name))
-        .collect();
-    let mut co: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for r in case_item_department::Entity::find()
-        .filter(case_item_department::Column::CaseItemId.is_in(ids))
-        .order_by_asc(case_item_department::Column::DepartmentId)
-        .all(db)
-        .await?
-    {
-        co.entry(r.case_item_id).or_default().push(r.department_id);
-    }
-    let unit_ids: BTreeSet<i64> = ms
-        .iter()
-        .map(|m| m.department_id)
-        .chain(co.values().flatten().copied())
-        .collect();
-    let units = crate::users::unit_names(db, unit_ids).await?;
-    let user_ids: BTreeSet<i64> = ms
-        .iter()
-        .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
-        .flatten()
-        .collect();
-    let users = crate::users::user_names(db, user_ids).await?;
+    let names = ViewNames::read(db, &ms).await?;
+    let (projects, co, units, users) = (names.projects, names.co, names.units, names.users);
     let name = |map: &BTreeMap<i64, String>, id: Option<i64>| {
         id.and_then(|id| map.get(&id).cloned()).unwrap_or_default()
     };
@@ -163,7 +135,7 @@ async fn views<C: ConnectionTrait>(
             department_name: name(&units, Some(m.department_id)),
             co_department_names: co
                 .get(&m.id)
-                .map(|ds| ds.iter().map(|d| name(&units, Some(*d))).collect())
+                .map(|ds| ds.iter().map(|(_, n)| n.clone()).collect())
                 .unwrap_or_default(),
             unit_id: m.unit_id,
             item_type: m.item_type,
@@ -187,6 +159,138 @@ async fn views<C: ConnectionTrait>(
             version: m.version,
         })
         .collect())
+}
+
+/// The names case-item views show, read in one statement (a `UNION ALL` over projects,
+/// co-departments with their units' names, lead departments and people): a view is on every
+/// transition's answer and every list, so one round trip instead of four.
+#[derive(Default)]
+struct ViewNames {
+    projects: BTreeMap<i64, String>,
+    /// Co-departments of each item, ordered by department id: (department id, name).
+    co: BTreeMap<i64, Vec<(i64, String)>>,
+    units: BTreeMap<i64, String>,
+    users: BTreeMap<i64, String>,
+}
+
+/// One row of [`ViewNames`]: `kind` says which map `key` (and `sub`, the department of a
+/// co-department row) belongs to.
+#[derive(Debug, FromQueryResult)]
+struct NameRow {
+    kind: String,
+    key: i64,
+    sub: i64,
+    name: String,
+}
+
+impl ViewNames {
+    async fn read<C: ConnectionTrait>(db: &C, ms: &[case_item::Model]) -> AppResult<Self> {
+        let ids: BTreeSet<i64> = ms.iter().map(|m| m.id).collect();
+        let project_ids: BTreeSet<i64> = ms.iter().map(|m| m.project_id).collect();
+        let unit_ids: BTreeSet<i64> = ms.iter().map(|m| m.department_id).collect();
+        let user_ids: BTreeSet<i64> = ms
+            .iter()
+            .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
+            .flatten()
+            .collect();
+        let named = |kind: &str, table: DynIden, id: DynIden, name: DynIden, ids: &BTreeSet<i64>| {
+            Query::select()
+                .expr_as(Expr::cust(format!("'{kind}'")), "kind")
+                .expr_as(Expr::col((table.clone(), id.clone())), "key")
+                .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
+                .expr_as(Expr::col((table.clone(), name)), "name")
+                .from(table.clone())
+                .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+                .to_owned()
+        };
+        let mut q = named(
+            "p",
+            project::Entity.into_iden(),
+            project::Column::Id.into_iden(),
+            project::Column::Name.into_iden(),
+            &project_ids,
+        );
+        q.union(
+            UnionType::All,
+            Query::select()
+                .expr_as(Expr::cust("'c'"), "kind")
+                .expr_as(
+                    Expr::col((
+                        case_item_department::Entity,
+                        case_item_department::Column::CaseItemId,
+                    )),
+                    "key",
+                )
+                .expr_as(
+                    Expr::col((
+                        case_item_department::Entity,
+                        case_item_department::Column::DepartmentId,
+                    )),
+                    "sub",
+                )
+                .expr_as(Expr::col((unit::Entity, unit::Column::Name)), "name")
+                .from(case_item_department::Entity)
+                .inner_join(
+                    unit::Entity,
+                    Expr::col((unit::Entity, unit::Column::Id)).equals((
+                        case_item_department::Entity,
+                        case_item_department::Column::DepartmentId,
+                    )),
+                )
+                .and_where(
+                    Expr::col((
+                        case_item_department::Entity,
+                        case_item_department::Column::CaseItemId,
+                    ))
+                    .is_in(ids.iter().copied()),
+                )
+                .to_owned(),
+        );
+        q.union(
+            UnionType::All,
+            named(
+                "u",
+                unit::Entity.into_iden(),
+                unit::Column::Id.into_iden(),
+                unit::Column::Name.into_iden(),
+                &unit_ids,
+            ),
+        );
+        if !user_ids.is_empty() {
+            q.union(
+                UnionType::All,
+                named(
+                    "n",
+                    user::Entity.into_iden(),
+                    user::Column::Id.into_iden(),
+                    user::Column::Name.into_iden(),
+                    &user_ids,
+                ),
+            );
+        }
+        let rows = NameRow::find_by_statement(db.get_database_backend().build(&q))
+            .all(db)
+            .await?;
+        let mut names = Self::default();
+        for r in rows {
+            match r.kind.as_str() {
+                "p" => {
+                    names.projects.insert(r.key, r.name);
+                }
+                "c" => names.co.entry(r.key).or_default().push((r.sub, r.name)),
+                "u" => {
+                    names.units.insert(r.key, r.name);
+                }
+                _ => {
+                    names.users.insert(r.key, r.name);
+                }
+            }
+        }
+        for ds in names.co.values_mut() {
+            ds.sort_by_key(|(d, _)| *d);
+        }
+        Ok(names)
+    }
 }
 
 /// Filters of the case-item list.
