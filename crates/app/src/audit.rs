@@ -2,6 +2,7 @@
 //! verified; the auditor (and only the auditor) reads it.
 
 use crate::actor::{Actor, Meta};
+use crate::batch::Batch;
 use crate::error::{AppResult, forbidden};
 use chrono::SecondsFormat;
 use daiban_domain::audit::{ChainedEntry, GENESIS, chain_hash};
@@ -86,22 +87,50 @@ pub async fn append<C: ConnectionTrait>(
     meta: &Meta,
     change: Change<'_>,
 ) -> AppResult<()> {
-    // One statement: the new sequence number and the previous hash come back from the update.
-    let head = audit_head::Entity::update_many()
-        .col_expr(
-            audit_head::Column::Seq,
-            Expr::col(audit_head::Column::Seq).add(1),
-        )
-        .filter(audit_head::Column::Id.eq(1))
-        .exec_with_returning(txn)
-        .await?
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+    let mut batch = Batch::default();
+    append_to(&mut batch, txn, now, actor, meta, change).await?;
+    batch.run(txn).await
+}
+
+/// Appends one entry to the chain as part of `batch`, which the caller runs in `txn`.
+///
+/// The batch's first entry takes its sequence number from the head row now (one statement:
+/// the number and the previous hash come back from the update, and on PostgreSQL that row lock
+/// orders concurrent appenders, so the chain never forks); further entries of the same batch
+/// follow it in memory. The entry and the head's new end are written when the batch runs.
+/// Nothing else may append to the chain in `txn` between this call and the batch's run.
+///
+/// # Errors
+/// Database failure; the caller's transaction then rolls back whole.
+pub async fn append_to<C: ConnectionTrait>(
+    batch: &mut Batch,
+    txn: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: &ActorRef,
+    meta: &Meta,
+    change: Change<'_>,
+) -> AppResult<()> {
+    let (seq, prev_hash) = match batch.audit_tail.take() {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => {
+            let head = audit_head::Entity::update_many()
+                .col_expr(
+                    audit_head::Column::Seq,
+                    Expr::col(audit_head::Column::Seq).add(1),
+                )
+                .filter(audit_head::Column::Id.eq(1))
+                .exec_with_returning(txn)
+                .await?
+                .pop()
+                .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+            (head.seq, head.last_hash)
+        }
+    };
     let entered_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let before = change.before.map(|v| v.to_string()).unwrap_or_default();
     let after = change.after.map(|v| v.to_string()).unwrap_or_default();
     let entry = ChainedEntry {
-        seq: head.seq,
+        seq,
         entered_at: &entered_at,
         actor_id: actor.id,
         actor_name: &actor.name,
@@ -115,31 +144,35 @@ pub async fn append<C: ConnectionTrait>(
         request_id: &meta.request_id,
         client_addr: &meta.client_addr,
     };
-    let hash = chain_hash(&head.last_hash, &entry);
-    audit_entry::Entity::insert(audit_entry::ActiveModel {
-        seq: Set(head.seq),
-        entered_at: Set(entered_at.clone()),
-        actor_id: Set(actor.id),
-        actor_name: Set(actor.name.clone()),
-        actor_role: Set(actor.role.clone()),
-        actor_unit_id: Set(actor.unit_id),
-        action: Set(change.action.to_owned()),
-        object_type: Set(change.object_type.to_owned()),
-        object_id: Set(change.object_id.clone()),
-        before: Set(before),
-        after: Set(after),
-        request_id: Set(meta.request_id.clone()),
-        client_addr: Set(meta.client_addr.clone()),
-        prev_hash: Set(head.last_hash.clone()),
-        hash: Set(hash.clone()),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    audit_head::Entity::update_many()
-        .col_expr(audit_head::Column::LastHash, Expr::value(hash))
-        .filter(audit_head::Column::Id.eq(1))
-        .exec(txn)
-        .await?;
+    let hash = chain_hash(&prev_hash, &entry);
+    batch.add(
+        txn,
+        &audit_entry::Entity::insert(audit_entry::ActiveModel {
+            seq: Set(seq),
+            entered_at: Set(entered_at.clone()),
+            actor_id: Set(actor.id),
+            actor_name: Set(actor.name.clone()),
+            actor_role: Set(actor.role.clone()),
+            actor_unit_id: Set(actor.unit_id),
+            action: Set(change.action.to_owned()),
+            object_type: Set(change.object_type.to_owned()),
+            object_id: Set(change.object_id.clone()),
+            before: Set(before),
+            after: Set(after),
+            request_id: Set(meta.request_id.clone()),
+            client_addr: Set(meta.client_addr.clone()),
+            prev_hash: Set(prev_hash),
+            hash: Set(hash.clone()),
+        }),
+    );
+    batch.add(
+        txn,
+        &audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::Seq, Expr::value(seq))
+            .col_expr(audit_head::Column::LastHash, Expr::value(hash.clone()))
+            .filter(audit_head::Column::Id.eq(1)),
+    );
+    batch.audit_tail = Some((seq, hash));
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, Change};
+use crate::batch::{self, Batch};
 use crate::catalog::{self, CatalogItemView};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
 use crate::projects::{acts_as_agent, model_in_scope};
@@ -27,13 +28,13 @@ use daiban_domain::custody::CustodyState;
 use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
-    case_extension, case_item, case_item_department, case_suspension, material, one_time_notice,
-    project, unit, user,
+    case_extension, case_item, case_item_department, case_suspension, catalog_item, material,
+    one_time_notice, project, unit, user,
 };
 use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, UnionType};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,16 +194,17 @@ impl ViewNames {
             .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
             .flatten()
             .collect();
-        let named = |kind: &str, table: DynIden, id: DynIden, name: DynIden, ids: &BTreeSet<i64>| {
-            Query::select()
-                .expr_as(Expr::cust(format!("'{kind}'")), "kind")
-                .expr_as(Expr::col((table.clone(), id.clone())), "key")
-                .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
-                .expr_as(Expr::col((table.clone(), name)), "name")
-                .from(table.clone())
-                .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
-                .to_owned()
-        };
+        let named =
+            |kind: &str, table: DynIden, id: DynIden, name: DynIden, ids: &BTreeSet<i64>| {
+                Query::select()
+                    .expr_as(Expr::cust(format!("'{kind}'")), "kind")
+                    .expr_as(Expr::col((table.clone(), id.clone())), "key")
+                    .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
+                    .expr_as(Expr::col((table.clone(), name)), "name")
+                    .from(table.clone())
+                    .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+                    .to_owned()
+            };
         let mut q = named(
             "p",
             project::Entity.into_iden(),
@@ -804,12 +806,17 @@ pub fn step_input(
 /// # Errors
 /// Database failure.
 pub async fn suspensions_of<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Vec<Suspension>> {
-    Ok(case_suspension::Entity::find()
+    Ok(to_suspensions(suspensions_query(id).all(db).await?))
+}
+
+fn suspensions_query(id: i64) -> Select<case_suspension::Entity> {
+    case_suspension::Entity::find()
         .filter(case_suspension::Column::CaseItemId.eq(id))
         .order_by_asc(case_suspension::Column::StartedAt)
-        .all(db)
-        .await?
-        .into_iter()
+}
+
+fn to_suspensions(rows: Vec<case_suspension::Model>) -> Vec<Suspension> {
+    rows.into_iter()
         .filter_map(|s| {
             Some(Suspension {
                 reason: SuspensionReason::from_code(&s.reason)?,
@@ -817,7 +824,7 @@ pub async fn suspensions_of<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Ve
                 end: s.ended_at.map(china),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The approved extensions of a case item, for its clock.
@@ -825,17 +832,21 @@ pub async fn suspensions_of<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Ve
 /// # Errors
 /// Database failure.
 pub async fn extensions_of<C: ConnectionTrait>(db: &C, id: i64) -> AppResult<Vec<Extension>> {
-    Ok(case_extension::Entity::find()
-        .filter(case_extension::Column::CaseItemId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
+    Ok(to_extensions(extensions_query(id).all(db).await?))
+}
+
+fn extensions_query(id: i64) -> Select<case_extension::Entity> {
+    case_extension::Entity::find().filter(case_extension::Column::CaseItemId.eq(id))
+}
+
+fn to_extensions(rows: Vec<case_extension::Model>) -> Vec<Extension> {
+    rows.into_iter()
         .map(|e| Extension {
             days: u32::try_from(e.days).unwrap_or(0),
             approver: e.approver,
             reason: e.reason,
         })
-        .collect())
+        .collect()
 }
 
 /// The step whose clock runs.
@@ -909,6 +920,87 @@ fn invalid(field: &str, code: &str, zh: impl Into<String>, en: impl Into<String>
     AppError::Invalid(vec![FieldError::new(field, code, zh, en)])
 }
 
+/// What [`act`] reads before the writer slot: the item (within the actor's scope), its project,
+/// its catalog revision and, for an action that moves the due date, its recorded pauses and
+/// extensions (empty before the department's step). One round trip on SQLite
+/// ([`batch::read_all`]).
+struct Read {
+    m: case_item::Model,
+    p: project::Model,
+    item: CatalogItemView,
+    pauses: Vec<Suspension>,
+    extensions: Vec<Extension>,
+}
+
+impl Read {
+    async fn of(
+        db: &sea_orm::DatabaseConnection,
+        actor: &Actor,
+        id: i64,
+        with_pauses: bool,
+    ) -> AppResult<Self> {
+        let backend = db.get_database_backend();
+        let s = scope::of(actor).map_err(|_| AppError::NotFound)?;
+        let of_item = |col: case_item::Column| {
+            Query::select()
+                .column(col)
+                .from(case_item::Entity)
+                .and_where(case_item::Column::Id.eq(id))
+                .to_owned()
+        };
+        let mut reads = vec![
+            scope::case_items(s, case_item::Entity::find_by_id(id)).build(backend),
+            project::Entity::find()
+                .filter(project::Column::Id.in_subquery(of_item(case_item::Column::ProjectId)))
+                .build(backend),
+            catalog_item::Entity::find()
+                .filter(
+                    catalog_item::Column::Id.in_subquery(of_item(case_item::Column::CatalogItemId)),
+                )
+                .build(backend),
+        ];
+        if with_pauses {
+            reads.push(suspensions_query(id).build(backend));
+            reads.push(extensions_query(id).build(backend));
+        }
+        let mut answers = batch::read_all(db, reads).await?.into_iter();
+        let mut next = || answers.next().unwrap_or_default();
+        let m = first::<case_item::Model>(next())?.ok_or(AppError::NotFound)?;
+        let p = first::<project::Model>(next())?.ok_or(AppError::NotFound)?;
+        let item = first::<catalog_item::Model>(next())?
+            .ok_or(AppError::NotFound)?
+            .try_into()?;
+        let (mut pauses, mut extensions) = (Vec::new(), Vec::new());
+        if with_pauses && m.review_started_at.is_some() {
+            pauses = to_suspensions(all(next())?);
+            extensions = to_extensions(all(next())?);
+        }
+        Ok(Self {
+            m,
+            p,
+            item,
+            pauses,
+            extensions,
+        })
+    }
+}
+
+/// The first of `rows` as a `T`.
+fn first<T: FromQueryResult>(rows: Vec<sea_orm::QueryResult>) -> AppResult<Option<T>> {
+    Ok(rows
+        .first()
+        .map(|r| T::from_query_result(r, ""))
+        .transpose()?)
+}
+
+/// Every one of `rows` as a `T`.
+fn all<T: FromQueryResult>(rows: Vec<sea_orm::QueryResult>) -> AppResult<Vec<T>> {
+    Ok(rows
+        .iter()
+        .map(|r| T::from_query_result(r, ""))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Takes one lifecycle action on a case item.
 ///
 /// # Errors
@@ -942,11 +1034,20 @@ pub async fn act(
     // item only at the version read here, so a change in between is refused as a version
     // conflict, never overwritten.
     let db = &app.db.conn;
-    let m = model_of(db, actor, id).await?;
-    let p = project::Entity::find_by_id(m.project_id)
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Pauses and extensions move the department's due date: the recorded ones are read here and
+    // this action's change applied to them below, so that the new due date is written with the
+    // state in one statement (a pause recorded in between would have changed the version).
+    let moves_due = matches!(
+        action,
+        CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend
+    );
+    let Read {
+        m,
+        p,
+        item,
+        mut pauses,
+        mut extensions,
+    } = Read::of(db, actor, id, moves_due).await?;
     let from = CaseState::from_code(&m.state)
         .ok_or_else(|| anyhow::anyhow!("unknown case state {}", m.state))?;
     let item_type = ItemType::from_code(&m.item_type)
@@ -995,7 +1096,6 @@ pub async fn act(
         ));
     }
     let at = when.0;
-    let item = catalog::revision(db, m.catalog_item_id).await?;
     for code in &input.materials {
         if item.material(code).is_none() {
             return Err(invalid(
@@ -1006,18 +1106,6 @@ pub async fn act(
             ));
         }
     }
-    // Pauses and extensions move the department's due date: the recorded ones are read here and
-    // this action's change applied to them below, so that the new due date is written with the
-    // state in one statement (a pause recorded in between would have changed the version).
-    let moves_due = matches!(
-        action,
-        CaseAction::Suspend | CaseAction::Resume | CaseAction::Extend
-    );
-    let (mut pauses, mut extensions) = if moves_due {
-        recorded_pauses(db, &m).await?
-    } else {
-        (Vec::new(), Vec::new())
-    };
     let w = app.begin_write().await?;
     let mut upd = case_item::Entity::update_many()
         .col_expr(case_item::Column::State, Expr::value(to.code()))
@@ -1233,7 +1321,11 @@ pub async fn act(
     };
     let mut touched = received;
     touched.extend(input.demands.iter().map(|d| d.code.clone()));
-    timeline::record(
+    // The event, the enterprise's notification and the audit entry need no answer from each
+    // other: written together (one round trip on SQLite).
+    let mut batch = Batch::default();
+    timeline::record_to(
+        &mut batch,
         &w.txn,
         now,
         Some(actor),
@@ -1249,16 +1341,16 @@ pub async fn act(
             materials: touched,
             data: data.clone(),
         },
-    )
-    .await?;
-    timeline::notify(
+    )?;
+    timeline::notify_to(
+        &mut batch,
         &w.txn,
         now,
         Recipient::Enterprise(p.enterprise_id),
         &progress_notice(&p, &after, action, to, &text),
-    )
-    .await?;
-    audit::append(
+    );
+    audit::append_to(
+        &mut batch,
         &w.txn,
         now,
         &actor.into(),
@@ -1274,6 +1366,7 @@ pub async fn act(
         },
     )
     .await?;
+    batch.run(&w.txn).await?;
     w.commit().await?;
     // The names it shows (project, departments, people) are read after the commit, outside the
     // writer slot; the item itself is as this transaction left it.

@@ -9,6 +9,7 @@ pub mod actor;
 pub mod announcements;
 pub mod audit;
 pub mod auth;
+pub mod batch;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

@@ -2,6 +2,7 @@
 //! the transaction of the change they describe, so a change and its record commit together.
 
 use crate::actor::Actor;
+use crate::batch::Batch;
 use crate::error::{AppError, AppResult, Msg};
 use daiban_store::entity::{notification, project_event};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
@@ -95,13 +96,47 @@ pub async fn record<C: ConnectionTrait>(
     backdate_reason: &str,
     e: Event<'_>,
 ) -> AppResult<i64> {
+    let res = project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, e)?)
+        .exec(txn)
+        .await?;
+    Ok(res.last_insert_id)
+}
+
+/// [`record`] as part of `batch` (the caller runs it in its transaction), for a caller that
+/// does not need the event's id.
+///
+/// # Errors
+/// An event whose materials cannot be serialised (a bug).
+pub fn record_to<C: ConnectionTrait>(
+    batch: &mut Batch,
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    actor: Option<&Actor>,
+    occurred: (chrono::DateTime<chrono::Utc>, bool),
+    backdate_reason: &str,
+    e: Event<'_>,
+) -> AppResult<()> {
+    batch.add(
+        db,
+        &project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, e)?),
+    );
+    Ok(())
+}
+
+fn event_model(
+    now: chrono::DateTime<chrono::Utc>,
+    actor: Option<&Actor>,
+    occurred: (chrono::DateTime<chrono::Utc>, bool),
+    backdate_reason: &str,
+    e: Event<'_>,
+) -> AppResult<project_event::ActiveModel> {
     let (actor_id, actor_name, actor_role) = record_actor(actor);
     let data = if e.data.is_null() {
         "{}".to_owned()
     } else {
         e.data.to_string()
     };
-    let res = project_event::Entity::insert(project_event::ActiveModel {
+    Ok(project_event::ActiveModel {
         project_id: Set(e.project_id),
         case_item_id: Set(e.case_item_id),
         kind: Set(e.kind.to_owned()),
@@ -123,9 +158,6 @@ pub async fn record<C: ConnectionTrait>(
         data: Set(data),
         ..Default::default()
     })
-    .exec(txn)
-    .await?;
-    Ok(res.last_insert_id)
 }
 
 /// Who a notification goes to.
@@ -162,11 +194,33 @@ pub async fn notify<C: ConnectionTrait>(
     to: Recipient,
     n: &Notice,
 ) -> AppResult<()> {
+    notification::Entity::insert(notice_model(now, to, n))
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// [`notify`] as part of `batch` (the caller runs it in its transaction).
+pub fn notify_to<C: ConnectionTrait>(
+    batch: &mut Batch,
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    to: Recipient,
+    n: &Notice,
+) {
+    batch.add(db, &notification::Entity::insert(notice_model(now, to, n)));
+}
+
+fn notice_model(
+    now: chrono::DateTime<chrono::Utc>,
+    to: Recipient,
+    n: &Notice,
+) -> notification::ActiveModel {
     let (user_id, enterprise_id) = match to {
         Recipient::Enterprise(e) => (None, Some(e)),
         Recipient::User(u) => (Some(u), None),
     };
-    notification::Entity::insert(notification::ActiveModel {
+    notification::ActiveModel {
         user_id: Set(user_id),
         enterprise_id: Set(enterprise_id),
         project_id: Set(n.project_id),
@@ -178,8 +232,5 @@ pub async fn notify<C: ConnectionTrait>(
         body_en: Set(n.body.en.clone()),
         created_at: Set(now),
         ..Default::default()
-    })
-    .exec_without_returning(txn)
-    .await?;
-    Ok(())
+    }
 }

@@ -1,0 +1,176 @@
+//! Statements sent together: a command's last writes, and reads that do not depend on each
+//! other, in one round trip on SQLite.
+//!
+//! sqlx runs each SQLite connection on its own thread, and every statement is a round trip to
+//! it: two thread switches, which on two cores cost more than the statement itself (`perf` on a
+//! transition: most of the server's time in the kernel, switching). A command's last writes —
+//! its timeline event, its notifications, its audit entry and the chain's new head — need no
+//! answer from each other, so on SQLite they go as one multi-statement execution (sqlx binds
+//! the values of each statement in turn). On PostgreSQL they are executed one after the other,
+//! as before; the SQL is the same.
+//!
+//! The batch runs inside the command's transaction: a failing statement fails the command and
+//! its transaction (or savepoint) rolls back whole, as with separate statements. [`read_all`]
+//! does the same for reads: several `SELECT`s, each one's rows apart.
+//!
+//! sqlx has deprecated several statements in one prepared text (only SQLite can do it), so a
+//! later sqlx may stop running the later statements. Both paths would then fail loudly, never
+//! quietly lose a write: [`Batch::run`] checks that the batch wrote one row per statement, and
+//! [`read_all`] that every statement completed. The API suite runs both on every test.
+
+use crate::AppResult;
+use sea_orm::sqlx::{self, Either};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, QueryTrait, Statement, Values,
+};
+use sea_query_sqlx::SqlxValues;
+
+/// Statements to execute together, in order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    stmts: Vec<Statement>,
+    /// The audit chain's end as this batch leaves it (sequence number, hash), once it holds an
+    /// entry: a further entry in the same batch follows it (see [`crate::audit::append_to`]).
+    pub(crate) audit_tail: Option<(i64, String)>,
+}
+
+impl Batch {
+    /// Adds a write of exactly one row (an insert of one row, an update by key), built for the
+    /// backend of `db`: [`Batch::run`] checks that the batch wrote as many rows as it holds
+    /// statements.
+    pub fn add<C: ConnectionTrait, Q: QueryTrait>(&mut self, db: &C, q: &Q) {
+        self.stmts.push(q.build(db.get_database_backend()));
+    }
+
+    /// How many statements it holds.
+    pub fn len(&self) -> usize {
+        self.stmts.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.stmts.is_empty()
+    }
+
+    /// Executes the statements in order inside `txn`: on SQLite in one execution.
+    ///
+    /// # Errors
+    /// The first failing statement's error, or a batch that wrote another number of rows than
+    /// it holds statements (a key that matched nothing, or a driver that ran only part of the
+    /// text): the caller's transaction then rolls back whole.
+    pub async fn run<C: ConnectionTrait>(self, txn: &C) -> AppResult<()> {
+        let expected = self.stmts.len() as u64;
+        let written = match txn.get_database_backend() {
+            DbBackend::Sqlite if self.stmts.len() > 1 => {
+                txn.execute_raw(joined(self.stmts)).await?.rows_affected()
+            }
+            _ => {
+                let mut n = 0;
+                for s in self.stmts {
+                    n += txn.execute_raw(s).await?.rows_affected();
+                }
+                n
+            }
+        };
+        if written != expected {
+            return Err(anyhow::anyhow!(
+                "a batch of {expected} one-row writes wrote {written} rows"
+            )
+            .into());
+        }
+        Ok(())
+    }
+}
+
+/// Runs several reads (each built for the backend of `db`) and returns each one's rows, in
+/// order: on SQLite in one round trip (one multi-statement execution on one pooled connection,
+/// each statement's rows ending at its completion marker), on PostgreSQL one after the other.
+/// Each read sees the commits made before it ran, as separate queries would.
+///
+/// # Errors
+/// Database failure.
+pub async fn read_all(
+    db: &DatabaseConnection,
+    stmts: Vec<Statement>,
+) -> AppResult<Vec<Vec<QueryResult>>> {
+    let n = stmts.len();
+    if db.get_database_backend() != DbBackend::Sqlite || n < 2 {
+        let mut out = Vec::with_capacity(n);
+        for s in stmts {
+            out.push(db.query_all_raw(s).await?);
+        }
+        return Ok(out);
+    }
+    let one = joined(stmts);
+    let values = one.values.unwrap_or(Values(Vec::new()));
+    // `fetch_many` is deprecated because only SQLite can prepare several statements from one
+    // text; this is the SQLite branch, and a driver that stopped running the later statements
+    // would be caught below (fewer completions than statements), never read as empty results.
+    #[expect(
+        deprecated,
+        reason = "SQLite only: several statements in one round trip"
+    )]
+    let mut rows = sqlx::query_with(sqlx::AssertSqlSafe(one.sql), SqlxValues(values))
+        .fetch_many(db.get_sqlite_connection_pool());
+    let mut out: Vec<Vec<QueryResult>> = vec![Vec::new()];
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows)
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+    {
+        match r {
+            Either::Right(row) => out
+                .last_mut()
+                .ok_or_else(|| anyhow::anyhow!("a row after the last statement"))?
+                .push(row.into()),
+            Either::Left(_) => out.push(Vec::new()),
+        }
+    }
+    out.truncate(n);
+    if out.len() != n {
+        return Err(anyhow::anyhow!("{} of {n} statements answered", out.len()).into());
+    }
+    Ok(out)
+}
+
+/// The statements as one SQLite text: their SQL separated by `;`, their values in order (each
+/// statement's `?` placeholders take the next values).
+fn joined(stmts: Vec<Statement>) -> Statement {
+    let mut sql = String::new();
+    let mut values = Vec::new();
+    for s in stmts {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&s.sql);
+        if let Some(Values(v)) = s.values {
+            values.extend(v);
+        }
+    }
+    Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_keeps_each_statements_values_in_order() {
+        let s = joined(vec![
+            Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                "INSERT INTO a VALUES (?, ?)",
+                [1i64.into(), 2i64.into()],
+            ),
+            Statement::from_string(DbBackend::Sqlite, "DELETE FROM b"),
+            Statement::from_sql_and_values(DbBackend::Sqlite, "UPDATE c SET x = ?", ["z".into()]),
+        ]);
+        assert_eq!(
+            s.sql,
+            "INSERT INTO a VALUES (?, ?);\nDELETE FROM b;\nUPDATE c SET x = ?"
+        );
+        assert_eq!(
+            s.values.map(|v| v.0),
+            Some(vec![1i64.into(), 2i64.into(), "z".into()])
+        );
+    }
+}
