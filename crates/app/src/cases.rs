@@ -12,6 +12,7 @@ use crate::audit::{self, Change};
 use crate::batch::{self, Batch};
 use crate::catalog::{self, CatalogItemView};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
+use crate::names;
 use crate::projects::{acts_as_agent, model_in_scope};
 use crate::scope;
 use crate::timeline::{self, Event, Notice, Occurred, Recipient};
@@ -31,7 +32,7 @@ use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, catalog_item, material,
     one_time_notice, project, unit, user,
 };
-use sea_orm::sea_query::{DynIden, Expr, ExprTrait, IntoIden, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -174,16 +175,6 @@ struct ViewNames {
     users: BTreeMap<i64, String>,
 }
 
-/// One row of [`ViewNames`]: `kind` says which map `key` (and `sub`, the department of a
-/// co-department row) belongs to.
-#[derive(Debug, FromQueryResult)]
-struct NameRow {
-    kind: String,
-    key: i64,
-    sub: i64,
-    name: String,
-}
-
 impl ViewNames {
     async fn read<C: ConnectionTrait>(db: &C, ms: &[case_item::Model]) -> AppResult<Self> {
         let ids: BTreeSet<i64> = ms.iter().map(|m| m.id).collect();
@@ -194,85 +185,66 @@ impl ViewNames {
             .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
             .flatten()
             .collect();
-        let named =
-            |kind: &str, table: DynIden, id: DynIden, name: DynIden, ids: &BTreeSet<i64>| {
-                Query::select()
-                    .expr_as(Expr::cust(format!("'{kind}'")), "kind")
-                    .expr_as(Expr::col((table.clone(), id.clone())), "key")
-                    .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
-                    .expr_as(Expr::col((table.clone(), name)), "name")
-                    .from(table.clone())
-                    .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
-                    .to_owned()
-            };
-        let mut q = named(
-            "p",
-            project::Entity.into_iden(),
-            project::Column::Id.into_iden(),
-            project::Column::Name.into_iden(),
-            &project_ids,
-        );
-        q.union(
-            UnionType::All,
-            Query::select()
-                .expr_as(Expr::cust("'c'"), "kind")
-                .expr_as(
-                    Expr::col((
-                        case_item_department::Entity,
-                        case_item_department::Column::CaseItemId,
-                    )),
-                    "key",
-                )
-                .expr_as(
-                    Expr::col((
-                        case_item_department::Entity,
-                        case_item_department::Column::DepartmentId,
-                    )),
-                    "sub",
-                )
-                .expr_as(Expr::col((unit::Entity, unit::Column::Name)), "name")
-                .from(case_item_department::Entity)
-                .inner_join(
-                    unit::Entity,
-                    Expr::col((unit::Entity, unit::Column::Id)).equals((
-                        case_item_department::Entity,
-                        case_item_department::Column::DepartmentId,
-                    )),
-                )
-                .and_where(
-                    Expr::col((
-                        case_item_department::Entity,
-                        case_item_department::Column::CaseItemId,
-                    ))
-                    .is_in(ids.iter().copied()),
-                )
-                .to_owned(),
-        );
-        q.union(
-            UnionType::All,
-            named(
+        let co_departments = Query::select()
+            .expr_as(Expr::cust("'c'"), "kind")
+            .expr_as(
+                Expr::col((
+                    case_item_department::Entity,
+                    case_item_department::Column::CaseItemId,
+                )),
+                "key",
+            )
+            .expr_as(
+                Expr::col((
+                    case_item_department::Entity,
+                    case_item_department::Column::DepartmentId,
+                )),
+                "sub",
+            )
+            .expr_as(Expr::col((unit::Entity, unit::Column::Name)), "name")
+            .from(case_item_department::Entity)
+            .inner_join(
+                unit::Entity,
+                Expr::col((unit::Entity, unit::Column::Id)).equals((
+                    case_item_department::Entity,
+                    case_item_department::Column::DepartmentId,
+                )),
+            )
+            .and_where(
+                Expr::col((
+                    case_item_department::Entity,
+                    case_item_department::Column::CaseItemId,
+                ))
+                .is_in(ids.iter().copied()),
+            )
+            .to_owned();
+        let mut parts = vec![
+            names::part(
+                "p",
+                project::Entity,
+                project::Column::Id,
+                project::Column::Name,
+                &project_ids,
+            ),
+            co_departments,
+            names::part(
                 "u",
-                unit::Entity.into_iden(),
-                unit::Column::Id.into_iden(),
-                unit::Column::Name.into_iden(),
+                unit::Entity,
+                unit::Column::Id,
+                unit::Column::Name,
                 &unit_ids,
             ),
-        );
+        ];
         if !user_ids.is_empty() {
-            q.union(
-                UnionType::All,
-                named(
-                    "n",
-                    user::Entity.into_iden(),
-                    user::Column::Id.into_iden(),
-                    user::Column::Name.into_iden(),
-                    &user_ids,
-                ),
-            );
+            parts.push(names::part(
+                "n",
+                user::Entity,
+                user::Column::Id,
+                user::Column::Name,
+                &user_ids,
+            ));
         }
-        let rows = NameRow::find_by_statement(db.get_database_backend().build(&q))
-            .all(db)
-            .await?;
+        let rows = names::read(db, parts).await?;
         let mut names = Self::default();
         for r in rows {
             match r.kind.as_str() {

@@ -41,6 +41,7 @@ pub mod materials;
 pub mod meetings;
 pub mod monitor;
 pub mod monthly_reports;
+mod names;
 pub mod personnel;
 pub mod problems;
 pub mod projects;

@@ -11,6 +11,7 @@ use crate::App;
 use crate::actor::{Actor, Meta};
 use crate::audit::{self, Change};
 use crate::error::{AppError, AppResult, Checks, FieldError, Msg, forbidden, version_conflict};
+use crate::names;
 use crate::scope::{self, Scope};
 use crate::timeline::{self, Event, Notice, Occurred, Recipient};
 use daiban_domain::case_item::CaseState;
@@ -19,7 +20,7 @@ use daiban_domain::project::{
     Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
 };
 use daiban_domain::role::Role;
-use daiban_store::entity::{enterprise, mandate, project, user};
+use daiban_store::entity::{enterprise, mandate, project, unit, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -96,20 +97,43 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
     if ms.is_empty() {
         return Ok(Vec::new());
     }
-    let ents: BTreeMap<i64, String> = enterprise::Entity::find()
-        .filter(
-            enterprise::Column::Id
-                .is_in(ms.iter().map(|m| m.enterprise_id).collect::<BTreeSet<_>>()),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.name))
-        .collect();
-    let units = crate::users::unit_names(db, ms.iter().map(|m| m.unit_id).collect()).await?;
-    let helpers =
-        crate::users::user_names(db, ms.iter().filter_map(|m| m.bureau_helper_id).collect())
-            .await?;
+    // The enterprises', units' and bureau helpers' names in one statement.
+    let enterprise_ids: BTreeSet<i64> = ms.iter().map(|m| m.enterprise_id).collect();
+    let unit_ids: BTreeSet<i64> = ms.iter().map(|m| m.unit_id).collect();
+    let helper_ids: BTreeSet<i64> = ms.iter().filter_map(|m| m.bureau_helper_id).collect();
+    let mut parts = vec![
+        names::part(
+            "e",
+            enterprise::Entity,
+            enterprise::Column::Id,
+            enterprise::Column::Name,
+            &enterprise_ids,
+        ),
+        names::part(
+            "u",
+            unit::Entity,
+            unit::Column::Id,
+            unit::Column::Name,
+            &unit_ids,
+        ),
+    ];
+    if !helper_ids.is_empty() {
+        parts.push(names::part(
+            "n",
+            user::Entity,
+            user::Column::Id,
+            user::Column::Name,
+            &helper_ids,
+        ));
+    }
+    let (mut ents, mut units, mut helpers) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    for r in names::read(db, parts).await? {
+        match r.kind.as_str() {
+            "e" => ents.insert(r.key, r.name),
+            "u" => units.insert(r.key, r.name),
+            _ => helpers.insert(r.key, r.name),
+        };
+    }
     Ok(ms
         .into_iter()
         .map(|m| ProjectView {

@@ -25,6 +25,7 @@ mod m0015_delivery;
 mod m0016_read_indexes;
 mod m0017_monitor_watch;
 mod m0018_urgency_index;
+mod m0019_project_filter_indexes;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_read_indexes::Migration),
             Box::new(m0017_monitor_watch::Migration),
             Box::new(m0018_urgency_index::Migration),
+            Box::new(m0019_project_filter_indexes::Migration),
         ]
     }
 }

@@ -1,0 +1,60 @@
+//! Display names read in one statement: a view shows the names of the rows it refers to
+//! (projects, units, people, enterprises), and reading each table apart cost one round trip
+//! per table on every list and every answer. Each part is a `SELECT` of `(kind, key, sub,
+//! name)` over one table, and the parts are read as one `UNION ALL`.
+
+use crate::AppResult;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use std::collections::BTreeSet;
+
+/// One name: `kind` says which part it comes from, `key` is the row it names, `sub` a second
+/// key where a part has one (0 otherwise).
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct NameRow {
+    pub kind: String,
+    pub key: i64,
+    pub sub: i64,
+    pub name: String,
+}
+
+/// The part naming the rows `ids` of `table`: `kind` is a short literal chosen by the caller.
+pub(crate) fn part(
+    kind: &'static str,
+    table: impl IntoIden,
+    id: impl IntoIden,
+    name: impl IntoIden,
+    ids: &BTreeSet<i64>,
+) -> SelectStatement {
+    let (table, id) = (table.into_iden(), id.into_iden());
+    Query::select()
+        .expr_as(Expr::cust(format!("'{kind}'")), "kind")
+        .expr_as(Expr::col((table.clone(), id.clone())), "key")
+        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
+        .expr_as(Expr::col((table.clone(), name.into_iden())), "name")
+        .from(table.clone())
+        .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+        .to_owned()
+}
+
+/// Reads the parts as one statement (none: no statement).
+///
+/// # Errors
+/// Database failure.
+pub(crate) async fn read<C: ConnectionTrait>(
+    db: &C,
+    parts: Vec<SelectStatement>,
+) -> AppResult<Vec<NameRow>> {
+    let mut parts = parts.into_iter();
+    let Some(mut q) = parts.next() else {
+        return Ok(Vec::new());
+    };
+    for p in parts {
+        q.union(UnionType::All, p);
+    }
+    Ok(
+        NameRow::find_by_statement(db.get_database_backend().build(&q))
+            .all(db)
+            .await?,
+    )
+}
