@@ -10,8 +10,8 @@ use daiban_domain::role::Role;
 use daiban_store::entity::{audit_entry, audit_head};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use serde::Serialize;
 
@@ -110,21 +110,16 @@ pub async fn append_to<C: ConnectionTrait>(
     meta: &Meta,
     change: Change<'_>,
 ) -> AppResult<()> {
+    if batch.audit_tail.is_none() {
+        let head = txn
+            .query_one_raw(reserve_statement(txn.get_database_backend()))
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+        reserved(batch, &head)?;
+    }
     let (seq, prev_hash) = match batch.audit_tail.take() {
         Some((seq, hash)) => (seq + 1, hash),
-        None => {
-            let head = audit_head::Entity::update_many()
-                .col_expr(
-                    audit_head::Column::Seq,
-                    Expr::col(audit_head::Column::Seq).add(1),
-                )
-                .filter(audit_head::Column::Id.eq(1))
-                .exec_with_returning(txn)
-                .await?
-                .pop()
-                .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
-            (head.seq, head.last_hash)
-        }
+        None => return Err(anyhow::anyhow!("the audit chain's head was not reserved").into()),
     };
     let entered_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let before = change.before.map(|v| v.to_string()).unwrap_or_default();
@@ -173,6 +168,32 @@ pub async fn append_to<C: ConnectionTrait>(
             .filter(audit_head::Column::Id.eq(1)),
     );
     batch.audit_tail = Some((seq, hash));
+    Ok(())
+}
+
+/// The reservation of the chain's next sequence number, as a statement for a caller that sends
+/// it with its own (see [`reserved`]): it increments the head and returns the head row (the
+/// new number and the previous entry's hash).
+pub fn reserve_statement(backend: sea_orm::DbBackend) -> sea_orm::Statement {
+    let mut q = audit_head::Entity::update_many()
+        .col_expr(
+            audit_head::Column::Seq,
+            Expr::col(audit_head::Column::Seq).add(1),
+        )
+        .filter(audit_head::Column::Id.eq(1))
+        .into_query();
+    q.returning_all();
+    backend.build(&q)
+}
+
+/// Continues the chain in `batch` from `head`, the row [`reserve_statement`] returned: the
+/// batch's next entry takes that number.
+///
+/// # Errors
+/// A row that is not the head's.
+pub fn reserved(batch: &mut Batch, head: &sea_orm::QueryResult) -> AppResult<()> {
+    let head = audit_head::Model::from_query_result(head, "")?;
+    batch.audit_tail = Some((head.seq - 1, head.last_hash));
     Ok(())
 }
 

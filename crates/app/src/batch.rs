@@ -132,6 +132,26 @@ pub async fn read_all(
     Ok(out)
 }
 
+/// Runs `stmts` in order inside `txn` and returns the rows they return, all together in order:
+/// on SQLite in one execution. For statements whose rows the caller tells apart by count and
+/// order (a write with `RETURNING` after writes without).
+///
+/// # Errors
+/// The first failing statement's error.
+pub async fn query_rows<C: ConnectionTrait>(
+    txn: &C,
+    stmts: Vec<Statement>,
+) -> AppResult<Vec<QueryResult>> {
+    if txn.get_database_backend() == DbBackend::Sqlite {
+        return Ok(txn.query_all_raw(joined(stmts)).await?);
+    }
+    let mut rows = Vec::new();
+    for s in stmts {
+        rows.extend(txn.query_all_raw(s).await?);
+    }
+    Ok(rows)
+}
+
 /// The statements as one SQLite text: their SQL separated by `;`, their values in order (each
 /// statement's `?` placeholders take the next values).
 fn joined(stmts: Vec<Statement>) -> Statement {

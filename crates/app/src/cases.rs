@@ -1089,6 +1089,9 @@ pub async fn act(
             Expr::value(Option::<DateTime<Utc>>::None),
         );
     let mut data = serde_json::json!({});
+    // The pause or extension this action records, sent with the item's update below.
+    let backend = db.get_database_backend();
+    let mut writes: Vec<sea_orm::Statement> = Vec::new();
     let received = receive_materials(&w.txn, actor, &m, &input.materials, now).await?;
     match action {
         CaseAction::Accept => {
@@ -1176,19 +1179,20 @@ pub async fn act(
                     "choose the suspension reason",
                 ));
             };
-            case_suspension::Entity::insert(case_suspension::ActiveModel {
-                case_item_id: Set(m.id),
-                reason: Set(r.code().to_owned()),
-                semantics: Set(
-                    format!("{:?}", SuspensionPolicy::default().semantics(r)).to_lowercase()
-                ),
-                started_at: Set(at),
-                ended_at: Set(None),
-                note: Set(reason.clone()),
-                ..Default::default()
-            })
-            .exec_without_returning(&w.txn)
-            .await?;
+            writes.push(
+                case_suspension::Entity::insert(case_suspension::ActiveModel {
+                    case_item_id: Set(m.id),
+                    reason: Set(r.code().to_owned()),
+                    semantics: Set(
+                        format!("{:?}", SuspensionPolicy::default().semantics(r)).to_lowercase()
+                    ),
+                    started_at: Set(at),
+                    ended_at: Set(None),
+                    note: Set(reason.clone()),
+                    ..Default::default()
+                })
+                .build(backend),
+            );
             pauses.push(Suspension {
                 reason: r,
                 start: china(at),
@@ -1198,12 +1202,13 @@ pub async fn act(
             data = serde_json::json!({"suspension_reason": r.code()});
         }
         CaseAction::Resume => {
-            case_suspension::Entity::update_many()
-                .col_expr(case_suspension::Column::EndedAt, Expr::value(at))
-                .filter(case_suspension::Column::CaseItemId.eq(m.id))
-                .filter(case_suspension::Column::EndedAt.is_null())
-                .exec(&w.txn)
-                .await?;
+            writes.push(
+                case_suspension::Entity::update_many()
+                    .col_expr(case_suspension::Column::EndedAt, Expr::value(at))
+                    .filter(case_suspension::Column::CaseItemId.eq(m.id))
+                    .filter(case_suspension::Column::EndedAt.is_null())
+                    .build(backend),
+            );
             for p in pauses.iter_mut().filter(|p| p.end.is_none()) {
                 p.end = Some(china(at));
             }
@@ -1221,16 +1226,17 @@ pub async fn act(
             }
             let approver = c.text("approver", "批准人", &input.approver, 100);
             c.finish()?;
-            case_extension::Entity::insert(case_extension::ActiveModel {
-                case_item_id: Set(m.id),
-                days: Set(i32::try_from(days).unwrap_or(0)),
-                approver: Set(approver.clone()),
-                reason: Set(reason.clone()),
-                granted_at: Set(at),
-                ..Default::default()
-            })
-            .exec_without_returning(&w.txn)
-            .await?;
+            writes.push(
+                case_extension::Entity::insert(case_extension::ActiveModel {
+                    case_item_id: Set(m.id),
+                    days: Set(i32::try_from(days).unwrap_or(0)),
+                    approver: Set(approver.clone()),
+                    reason: Set(reason.clone()),
+                    granted_at: Set(at),
+                    ..Default::default()
+                })
+                .build(backend),
+            );
             extensions.push(Extension {
                 days,
                 approver: approver.clone(),
@@ -1276,16 +1282,24 @@ pub async fn act(
             data["due_at"] = serde_json::json!(st.due_at);
         }
     }
-    // Changed only at the version read above; the row as written comes back.
-    let Some(after) = upd
+    // Changed only at the version read above; the row as written comes back, then the audit
+    // chain's head, reserved for this action's entry. Sent with the pause or extension written
+    // above in one round trip on SQLite; an item changed in between returns no row (409, and
+    // the savepoint takes back the rest).
+    let mut update = upd
         .filter(case_item::Column::Id.eq(m.id))
         .filter(case_item::Column::Version.eq(m.version))
-        .exec_with_returning(&w.txn)
-        .await?
-        .pop()
-    else {
+        .into_query();
+    update.returning_all();
+    writes.push(backend.build(&update));
+    writes.push(audit::reserve_statement(backend));
+    let mut batch = Batch::default();
+    let rows = batch::query_rows(&w.txn, writes).await?;
+    let [item_row, head] = rows.as_slice() else {
         return Err(version_conflict());
     };
+    let after = case_item::Model::from_query_result(item_row, "")?;
+    audit::reserved(&mut batch, head)?;
     let text = if reason.is_empty() {
         note.clone()
     } else {
@@ -1295,7 +1309,6 @@ pub async fn act(
     touched.extend(input.demands.iter().map(|d| d.code.clone()));
     // The event, the enterprise's notification and the audit entry need no answer from each
     // other: written together (one round trip on SQLite).
-    let mut batch = Batch::default();
     timeline::record_to(
         &mut batch,
         &w.txn,

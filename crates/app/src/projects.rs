@@ -265,7 +265,12 @@ pub async fn list<C: ConnectionTrait>(
     let reds = q
         .clone()
         .filter(project::Column::Id.in_subquery(red.clone()));
-    let n_red = reds.clone().count(db).await?;
+    // With `overdue`, every project counted has a red item: the same count again is not needed.
+    let n_red = if f.overdue == Some(true) {
+        total
+    } else {
+        reds.clone().count(db).await?
+    };
     let mut rows = Vec::new();
     if offset < n_red {
         rows = reds

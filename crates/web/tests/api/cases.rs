@@ -281,6 +281,17 @@ async fn the_whole_journey_of_a_committed_item() {
         a.text,
         b.text
     );
+    // The loser had reserved the audit chain's next number with its update; its rollback
+    // leaves the chain whole.
+    assert!(
+        matches!(
+            daiban_app::audit::verify(&t.app.db.conn)
+                .await
+                .expect("verify"),
+            daiban_app::audit::Verification::Intact { .. }
+        ),
+        "the chain broke"
+    );
 
     let events = t
         .api(
