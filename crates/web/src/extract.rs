@@ -251,7 +251,7 @@ impl FromRequestParts<AppState> for PageUser {
                 let lang = i18n::cookie_lang(&parts.headers)
                     .unwrap_or_else(|| i18n::normalize(&actor.locale));
                 // The badge is a convenience: a failed count shows none rather than no page.
-                let unread = daiban_app::inbox::unread_count(&state.app.db.conn, &actor)
+                let unread = daiban_app::inbox::unread_badge(&state.app.db.conn, &actor)
                     .await
                     .unwrap_or(0);
                 Ok(Self {

@@ -96,7 +96,16 @@ impl Chrome {
         if self.unread == 0 {
             i18n::t(self.lang, "delivery.inbox_none")
         } else {
-            i18n::t(self.lang, "delivery.inbox_unread").replace("%{n}", &self.unread.to_string())
+            i18n::t(self.lang, "delivery.inbox_unread").replace("%{n}", &self.unread_badge())
+        }
+    }
+
+    /// The header badge's number: "99+" past [`daiban_app::inbox::BADGE_MAX`].
+    pub fn unread_badge(&self) -> String {
+        if self.unread > daiban_app::inbox::BADGE_MAX {
+            format!("{}+", daiban_app::inbox::BADGE_MAX)
+        } else {
+            self.unread.to_string()
         }
     }
 
@@ -575,4 +584,36 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/deliveries", get(delivery::admin))
         .route("/admin/deliveries/{id}/retry", post(delivery::retry))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrome(lang: &'static str, unread: u64) -> Chrome {
+        Chrome {
+            lang,
+            title: String::new(),
+            user_name: String::new(),
+            unit_name: String::new(),
+            role_label: String::new(),
+            nav: Vec::new(),
+            crumbs: Vec::new(),
+            csrf: String::new(),
+            path: "/".into(),
+            flash: None,
+            has_inbox: true,
+            unread,
+        }
+    }
+
+    #[test]
+    fn the_inbox_badge_stops_counting_at_99() {
+        assert_eq!(chrome("zh-CN", 7).unread_badge(), "7");
+        assert_eq!(chrome("zh-CN", 99).unread_badge(), "99");
+        assert_eq!(chrome("zh-CN", 100).unread_badge(), "99+");
+        assert_eq!(chrome("zh-CN", 100).inbox_label(), "站内消息（99+ 条未读）");
+        assert_eq!(chrome("en", 100).inbox_label(), "Inbox (99+ unread)");
+        assert_eq!(chrome("zh-CN", 3).inbox_label(), "站内消息（3 条未读）");
+    }
 }

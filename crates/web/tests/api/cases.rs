@@ -1209,3 +1209,57 @@ async fn the_project_list_puts_projects_with_a_red_item_first_across_pages() {
         .collect();
     assert_eq!(only, [ids[1].0]);
 }
+
+#[tokio::test]
+async fn the_case_list_puts_red_then_yellow_items_first_by_due_date_across_pages() {
+    use daiban_store::sea_orm::ConnectionTrait;
+    let t = TestApp::new().await;
+    let mut cases = Vec::new();
+    for _ in 0..6 {
+        let (_, c) = active_project(&t, &["XT-001"]).await;
+        cases.push(c[0]);
+    }
+    // Warning levels and due dates set directly: two red, two yellow, two without a warning,
+    // each pair due in the reverse order of creation.
+    for (k, (case, warning)) in cases
+        .iter()
+        .zip(["red", "red", "yellow", "yellow", "none", "none"])
+        .enumerate()
+    {
+        let day = 20 - k;
+        t.app
+            .db
+            .conn
+            .execute_unprepared(&format!(
+                "UPDATE case_items SET warning = '{warning}', \
+                 due_at = '2026-12-{day:02}T09:00:00+00:00' WHERE id = {case}"
+            ))
+            .await
+            .expect("warning");
+    }
+    let want = [cases[1], cases[0], cases[3], cases[2], cases[5], cases[4]];
+    let coord = t.token("coord").await;
+    let mut paged = Vec::new();
+    for offset in [0, 3] {
+        let r = t
+            .api(
+                Method::GET,
+                &format!("/api/v1/cases?limit=3&offset={offset}"),
+                Some(&coord),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        paged.extend(
+            r.json()["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|c| c["id"].as_i64().expect("id")),
+        );
+    }
+    assert_eq!(
+        paged, want,
+        "red, then yellow, then the rest, each soonest due first"
+    );
+}
