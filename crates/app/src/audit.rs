@@ -75,8 +75,9 @@ pub fn snapshot<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
 
 /// Appends one entry to the chain inside the caller's transaction.
 ///
-/// The head row is updated first: on PostgreSQL that row lock orders concurrent appenders, so
-/// the chain never forks.
+/// The head row is updated (its sequence number reserved) just before the entry is written: on
+/// PostgreSQL that row lock orders concurrent appenders, so the chain never forks, and is held
+/// from there to the commit.
 ///
 /// # Errors
 /// Database failure; the caller's transaction then rolls back whole.
@@ -88,92 +89,51 @@ pub async fn append<C: ConnectionTrait>(
     change: Change<'_>,
 ) -> AppResult<()> {
     let mut batch = Batch::default();
-    append_to(&mut batch, txn, now, actor, meta, change).await?;
+    append_to(&mut batch, now, actor, meta, change);
     batch.run(txn).await
 }
 
-/// Appends one entry to the chain as part of `batch`, which the caller runs in `txn`.
-///
-/// The batch's first entry takes its sequence number from the head row now (one statement:
-/// the number and the previous hash come back from the update, and on PostgreSQL that row lock
-/// orders concurrent appenders, so the chain never forks); further entries of the same batch
-/// follow it in memory. The entry and the head's new end are written when the batch runs.
-/// Nothing else may append to the chain in `txn` between this call and the batch's run.
-///
-/// # Errors
-/// Database failure; the caller's transaction then rolls back whole.
-pub async fn append_to<C: ConnectionTrait>(
+/// An entry waiting in a [`Batch`] for its place in the chain.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    entered_at: String,
+    actor: ActorRef,
+    action: String,
+    object_type: String,
+    object_id: String,
+    before: String,
+    after: String,
+    request_id: String,
+    client_addr: String,
+}
+
+/// Appends one entry to the chain as part of `batch`, which the caller runs in its
+/// transaction: the entry takes its number and its previous hash when the batch runs (see
+/// [`Batch::run`]), after the batch's other writes on PostgreSQL so that the head's lock is held
+/// as briefly as in [`append`].
+pub fn append_to(
     batch: &mut Batch,
-    txn: &C,
     now: chrono::DateTime<chrono::Utc>,
     actor: &ActorRef,
     meta: &Meta,
     change: Change<'_>,
-) -> AppResult<()> {
-    if batch.audit_tail.is_none() {
-        let head = txn
-            .query_one_raw(reserve_statement(txn.get_database_backend()))
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
-        reserved(batch, &head)?;
-    }
-    let (seq, prev_hash) = match batch.audit_tail.take() {
-        Some((seq, hash)) => (seq + 1, hash),
-        None => return Err(anyhow::anyhow!("the audit chain's head was not reserved").into()),
-    };
-    let entered_at = now.to_rfc3339_opts(SecondsFormat::Micros, true);
-    let before = change.before.map(|v| v.to_string()).unwrap_or_default();
-    let after = change.after.map(|v| v.to_string()).unwrap_or_default();
-    let entry = ChainedEntry {
-        seq,
-        entered_at: &entered_at,
-        actor_id: actor.id,
-        actor_name: &actor.name,
-        actor_role: &actor.role,
-        actor_unit_id: actor.unit_id,
-        action: change.action,
-        object_type: change.object_type,
-        object_id: &change.object_id,
-        before: &before,
-        after: &after,
-        request_id: &meta.request_id,
-        client_addr: &meta.client_addr,
-    };
-    let hash = chain_hash(&prev_hash, &entry);
-    batch.add(
-        txn,
-        &audit_entry::Entity::insert(audit_entry::ActiveModel {
-            seq: Set(seq),
-            entered_at: Set(entered_at.clone()),
-            actor_id: Set(actor.id),
-            actor_name: Set(actor.name.clone()),
-            actor_role: Set(actor.role.clone()),
-            actor_unit_id: Set(actor.unit_id),
-            action: Set(change.action.to_owned()),
-            object_type: Set(change.object_type.to_owned()),
-            object_id: Set(change.object_id.clone()),
-            before: Set(before),
-            after: Set(after),
-            request_id: Set(meta.request_id.clone()),
-            client_addr: Set(meta.client_addr.clone()),
-            prev_hash: Set(prev_hash),
-            hash: Set(hash.clone()),
-        }),
-    );
-    batch.add(
-        txn,
-        &audit_head::Entity::update_many()
-            .col_expr(audit_head::Column::Seq, Expr::value(seq))
-            .col_expr(audit_head::Column::LastHash, Expr::value(hash.clone()))
-            .filter(audit_head::Column::Id.eq(1)),
-    );
-    batch.audit_tail = Some((seq, hash));
-    Ok(())
+) {
+    batch.audit.push(Pending {
+        entered_at: now.to_rfc3339_opts(SecondsFormat::Micros, true),
+        actor: actor.clone(),
+        action: change.action.to_owned(),
+        object_type: change.object_type.to_owned(),
+        object_id: change.object_id,
+        before: change.before.map(|v| v.to_string()).unwrap_or_default(),
+        after: change.after.map(|v| v.to_string()).unwrap_or_default(),
+        request_id: meta.request_id.clone(),
+        client_addr: meta.client_addr.clone(),
+    });
 }
 
-/// The reservation of the chain's next sequence number, as a statement for a caller that sends
-/// it with its own (see [`reserved`]): it increments the head and returns the head row (the
-/// new number and the previous entry's hash).
+/// The reservation of the chain's next sequence number: it increments the head and returns the
+/// head row (the new number and the previous entry's hash). A caller may send it with its own
+/// statements and hand the row to [`reserved`]; otherwise [`Batch::run`] sends it.
 pub fn reserve_statement(backend: sea_orm::DbBackend) -> sea_orm::Statement {
     let mut q = audit_head::Entity::update_many()
         .col_expr(
@@ -186,15 +146,78 @@ pub fn reserve_statement(backend: sea_orm::DbBackend) -> sea_orm::Statement {
     backend.build(&q)
 }
 
-/// Continues the chain in `batch` from `head`, the row [`reserve_statement`] returned: the
-/// batch's next entry takes that number.
+/// Records in `batch` the head row that [`reserve_statement`] returned: the batch's first entry
+/// takes that number.
 ///
 /// # Errors
 /// A row that is not the head's.
 pub fn reserved(batch: &mut Batch, head: &sea_orm::QueryResult) -> AppResult<()> {
     let head = audit_head::Model::from_query_result(head, "")?;
-    batch.audit_tail = Some((head.seq - 1, head.last_hash));
+    batch.audit_head = Some((head.seq, head.last_hash));
     Ok(())
+}
+
+/// The statements that write `entries` after the reserved `head` (the first entry's number and
+/// the previous hash): each entry chained to the one before, then the head's new end.
+pub(crate) fn chained<C: ConnectionTrait>(
+    db: &C,
+    head: (i64, String),
+    entries: Vec<Pending>,
+) -> Vec<sea_orm::Statement> {
+    let backend = db.get_database_backend();
+    let (first, mut prev_hash) = head;
+    let mut out = Vec::with_capacity(entries.len() + 1);
+    let mut seq = first;
+    for (e, n) in entries.into_iter().zip(first..) {
+        seq = n;
+        let hash = chain_hash(
+            &prev_hash,
+            &ChainedEntry {
+                seq,
+                entered_at: &e.entered_at,
+                actor_id: e.actor.id,
+                actor_name: &e.actor.name,
+                actor_role: &e.actor.role,
+                actor_unit_id: e.actor.unit_id,
+                action: &e.action,
+                object_type: &e.object_type,
+                object_id: &e.object_id,
+                before: &e.before,
+                after: &e.after,
+                request_id: &e.request_id,
+                client_addr: &e.client_addr,
+            },
+        );
+        out.push(
+            audit_entry::Entity::insert(audit_entry::ActiveModel {
+                seq: Set(seq),
+                entered_at: Set(e.entered_at),
+                actor_id: Set(e.actor.id),
+                actor_name: Set(e.actor.name),
+                actor_role: Set(e.actor.role),
+                actor_unit_id: Set(e.actor.unit_id),
+                action: Set(e.action),
+                object_type: Set(e.object_type),
+                object_id: Set(e.object_id),
+                before: Set(e.before),
+                after: Set(e.after),
+                request_id: Set(e.request_id),
+                client_addr: Set(e.client_addr),
+                prev_hash: Set(prev_hash),
+                hash: Set(hash.clone()),
+            })
+            .build(backend),
+        );
+        prev_hash = hash;
+    }
+    out.push(
+        audit_head::Entity::update_many()
+            .col_expr(audit_head::Column::Seq, Expr::value(seq))
+            .col_expr(audit_head::Column::LastHash, Expr::value(prev_hash))
+            .filter(audit_head::Column::Id.eq(1))
+            .build(backend),
+    );
+    out
 }
 
 /// The outcome of verifying the chain.

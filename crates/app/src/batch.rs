@@ -19,19 +19,23 @@
 //! [`read_all`] that every statement completed. The API suite runs both on every test.
 
 use crate::AppResult;
+use daiban_store::entity::audit_head;
 use sea_orm::sqlx::{self, Either};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, QueryResult, QueryTrait, Statement, Values,
+    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, QueryResult, QueryTrait,
+    Statement, Values,
 };
 use sea_query_sqlx::SqlxValues;
 
-/// Statements to execute together, in order.
+/// Statements to execute together, in order, and audit entries to chain after them.
 #[derive(Debug, Default)]
 pub struct Batch {
     stmts: Vec<Statement>,
-    /// The audit chain's end as this batch leaves it (sequence number, hash), once it holds an
-    /// entry: a further entry in the same batch follows it (see [`crate::audit::append_to`]).
-    pub(crate) audit_tail: Option<(i64, String)>,
+    /// Entries for the audit chain (see [`crate::audit::append_to`]).
+    pub(crate) audit: Vec<crate::audit::Pending>,
+    /// The chain's head as already reserved by the caller (the first entry's number and the
+    /// previous hash; see [`crate::audit::reserved`]); reserved by [`Batch::run`] otherwise.
+    pub(crate) audit_head: Option<(i64, String)>,
 }
 
 impl Batch {
@@ -42,36 +46,43 @@ impl Batch {
         self.stmts.push(q.build(db.get_database_backend()));
     }
 
-    /// How many statements it holds.
-    pub fn len(&self) -> usize {
-        self.stmts.len()
-    }
-
-    /// Whether it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.stmts.is_empty()
-    }
-
-    /// Executes the statements in order inside `txn`: on SQLite in one execution.
+    /// Executes the statements in order inside `txn`, then the audit entries, each chained to
+    /// the one before: on SQLite in one execution (after the head's reservation, unless the
+    /// caller made it); on PostgreSQL one by one, the head reserved after the other writes so
+    /// that its row lock, which orders every writer, is taken as late as possible.
     ///
     /// # Errors
     /// The first failing statement's error, or a batch that wrote another number of rows than
     /// it holds statements (a key that matched nothing, or a driver that ran only part of the
     /// text): the caller's transaction then rolls back whole.
     pub async fn run<C: ConnectionTrait>(self, txn: &C) -> AppResult<()> {
-        let expected = self.stmts.len() as u64;
-        let written = match txn.get_database_backend() {
-            DbBackend::Sqlite if self.stmts.len() > 1 => {
-                txn.execute_raw(joined(self.stmts)).await?.rows_affected()
-            }
-            _ => {
-                let mut n = 0;
-                for s in self.stmts {
-                    n += txn.execute_raw(s).await?.rows_affected();
+        let Self {
+            mut stmts,
+            audit,
+            audit_head,
+        } = self;
+        let sqlite = txn.get_database_backend() == DbBackend::Sqlite;
+        let mut expected = stmts.len() as u64;
+        let mut written = 0;
+        if !audit.is_empty() {
+            expected += audit.len() as u64 + 1;
+            let head = match audit_head {
+                Some(head) => head,
+                None => {
+                    if !sqlite {
+                        written += execute(txn, std::mem::take(&mut stmts)).await?;
+                    }
+                    let row = txn
+                        .query_one_raw(crate::audit::reserve_statement(txn.get_database_backend()))
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("audit_head row is missing"))?;
+                    let head = audit_head::Model::from_query_result(&row, "")?;
+                    (head.seq, head.last_hash)
                 }
-                n
-            }
-        };
+            };
+            stmts.extend(crate::audit::chained(txn, head, audit));
+        }
+        written += execute(txn, stmts).await?;
         if written != expected {
             return Err(anyhow::anyhow!(
                 "a batch of {expected} one-row writes wrote {written} rows"
@@ -80,6 +91,18 @@ impl Batch {
         }
         Ok(())
     }
+}
+
+/// Executes `stmts` in order (on SQLite as one text) and returns the rows they wrote.
+async fn execute<C: ConnectionTrait>(txn: &C, stmts: Vec<Statement>) -> AppResult<u64> {
+    if stmts.len() > 1 && txn.get_database_backend() == DbBackend::Sqlite {
+        return Ok(txn.execute_raw(joined(stmts)).await?.rows_affected());
+    }
+    let mut n = 0;
+    for s in stmts {
+        n += txn.execute_raw(s).await?.rows_affected();
+    }
+    Ok(n)
 }
 
 /// Runs several reads (each built for the backend of `db`) and returns each one's rows, in

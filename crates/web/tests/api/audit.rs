@@ -133,3 +133,71 @@ async fn the_auditor_can_verify_through_the_api() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["intact"], true);
 }
+
+#[tokio::test]
+async fn several_entries_in_one_batch_are_chained_in_order_and_committed_whole() {
+    use daiban_app::audit::{ActorRef, Change, append_to};
+    use daiban_app::batch::Batch;
+    let t = TestApp::new().await;
+    let count = |t: &TestApp| {
+        let db = t.app.db.conn.clone();
+        async move {
+            db.query_one_raw(daiban_store::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM audit_log",
+            ))
+            .await
+            .expect("count")
+            .expect("row")
+            .try_get::<i64>("", "n")
+            .expect("n")
+        }
+    };
+    let before = count(&t).await;
+    let change = |k: u32| Change {
+        action: "test.batch",
+        object_type: "test",
+        object_id: k.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"k": k})),
+    };
+    // Three entries in one batch, committed.
+    let w = t.app.begin_write().await.expect("begin");
+    let mut batch = Batch::default();
+    for k in 0..3 {
+        append_to(
+            &mut batch,
+            t.app.now(),
+            &ActorRef::system(),
+            &daiban_app::Meta::default(),
+            change(k),
+        );
+    }
+    batch.run(&w.txn).await.expect("run");
+    w.commit().await.expect("commit");
+    assert_eq!(count(&t).await, before + 3);
+    match verify(&t.app.db.conn).await.expect("verify") {
+        Verification::Intact { entries } => assert_eq!(entries, before + 3),
+        Verification::Broken { seq, reason } => panic!("broken at {seq}: {reason}"),
+    }
+    // Two more, not committed: nothing of them stays, and the chain goes on after the three.
+    let w = t.app.begin_write().await.expect("begin");
+    let mut batch = Batch::default();
+    for k in 3..5 {
+        append_to(
+            &mut batch,
+            t.app.now(),
+            &ActorRef::system(),
+            &daiban_app::Meta::default(),
+            change(k),
+        );
+    }
+    batch.run(&w.txn).await.expect("run");
+    drop(w);
+    assert_eq!(count(&t).await, before + 3);
+    let _ = t.token("agent.a").await;
+    match verify(&t.app.db.conn).await.expect("verify") {
+        Verification::Intact { entries } => assert!(entries > before + 3),
+        Verification::Broken { seq, reason } => panic!("broken at {seq}: {reason}"),
+    }
+}
