@@ -30,7 +30,7 @@ use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, catalog_item, material,
-    one_time_notice, project, unit, user,
+    one_time_notice, project, unit,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -218,33 +218,19 @@ impl ViewNames {
                 .is_in(ids.iter().copied()),
             )
             .to_owned();
-        let mut parts = vec![
-            names::part(
+        let rows = names::Names::default()
+            .of(
                 "p",
                 project::Entity,
                 project::Column::Id,
                 project::Column::Name,
                 &project_ids,
-            ),
-            co_departments,
-            names::part(
-                "u",
-                unit::Entity,
-                unit::Column::Id,
-                unit::Column::Name,
-                &unit_ids,
-            ),
-        ];
-        if !user_ids.is_empty() {
-            parts.push(names::part(
-                "n",
-                user::Entity,
-                user::Column::Id,
-                user::Column::Name,
-                &user_ids,
-            ));
-        }
-        let rows = names::read(db, parts).await?;
+            )
+            .with(co_departments)
+            .units("u", &unit_ids)
+            .users("n", &user_ids)
+            .read(db)
+            .await?;
         let mut names = Self::default();
         for r in rows {
             match r.kind.as_str() {
@@ -960,15 +946,15 @@ impl Read {
         }
         let mut answers = batch::read_all(db, reads).await?.into_iter();
         let mut next = || answers.next().unwrap_or_default();
-        let m = first::<case_item::Model>(next())?.ok_or(AppError::NotFound)?;
-        let p = first::<project::Model>(next())?.ok_or(AppError::NotFound)?;
-        let item = first::<catalog_item::Model>(next())?
+        let m = first::<case_item::Model>(&next())?.ok_or(AppError::NotFound)?;
+        let p = first::<project::Model>(&next())?.ok_or(AppError::NotFound)?;
+        let item = first::<catalog_item::Model>(&next())?
             .ok_or(AppError::NotFound)?
             .try_into()?;
         let (mut pauses, mut extensions) = (Vec::new(), Vec::new());
         if with_pauses && m.review_started_at.is_some() {
-            pauses = to_suspensions(all(next())?);
-            extensions = to_extensions(all(next())?);
+            pauses = to_suspensions(all(&next())?);
+            extensions = to_extensions(all(&next())?);
         }
         Ok(Self {
             m,
@@ -981,7 +967,7 @@ impl Read {
 }
 
 /// The first of `rows` as a `T`.
-fn first<T: FromQueryResult>(rows: Vec<sea_orm::QueryResult>) -> AppResult<Option<T>> {
+fn first<T: FromQueryResult>(rows: &[sea_orm::QueryResult]) -> AppResult<Option<T>> {
     Ok(rows
         .first()
         .map(|r| T::from_query_result(r, ""))
@@ -989,7 +975,7 @@ fn first<T: FromQueryResult>(rows: Vec<sea_orm::QueryResult>) -> AppResult<Optio
 }
 
 /// Every one of `rows` as a `T`.
-fn all<T: FromQueryResult>(rows: Vec<sea_orm::QueryResult>) -> AppResult<Vec<T>> {
+fn all<T: FromQueryResult>(rows: &[sea_orm::QueryResult]) -> AppResult<Vec<T>> {
     Ok(rows
         .iter()
         .map(|r| T::from_query_result(r, ""))
@@ -1347,7 +1333,7 @@ pub async fn act(
         Some(actor),
         when,
         &occurred.backdate_reason,
-        Event {
+        &Event {
             project_id: p.id,
             case_item_id: Some(m.id),
             kind: &format!("case.{}", action.code()),

@@ -166,24 +166,13 @@ async fn action_views<C: ConnectionTrait>(
     }
     let unit_ids: BTreeSet<i64> = items.iter().map(|a| a.owner_unit_id).collect();
     let user_ids: BTreeSet<i64> = items.iter().filter_map(|a| a.owner_user_id).collect();
-    let mut parts = vec![crate::names::part(
-        "u",
-        unit::Entity,
-        unit::Column::Id,
-        unit::Column::Name,
-        &unit_ids,
-    )];
-    if !user_ids.is_empty() {
-        parts.push(crate::names::part(
-            "n",
-            user::Entity,
-            user::Column::Id,
-            user::Column::Name,
-            &user_ids,
-        ));
-    }
     let (mut units, mut users) = (BTreeMap::new(), BTreeMap::new());
-    for r in crate::names::read(db, parts).await? {
+    let rows = crate::names::Names::default()
+        .units("u", &unit_ids)
+        .users("n", &user_ids)
+        .read(db)
+        .await?;
+    for r in rows {
         if r.kind == "u" {
             units.insert(r.key, r.name);
         } else {

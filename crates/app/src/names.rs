@@ -4,6 +4,7 @@
 //! name)` over one table, and the parts are read as one `UNION ALL`.
 
 use crate::AppResult;
+use daiban_store::entity::{unit, user};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::BTreeSet;
@@ -18,43 +19,85 @@ pub(crate) struct NameRow {
     pub name: String,
 }
 
-/// The part naming the rows `ids` of `table`: `kind` is a short literal chosen by the caller.
-pub(crate) fn part(
-    kind: &'static str,
-    table: impl IntoIden,
-    id: impl IntoIden,
-    name: impl IntoIden,
-    ids: &BTreeSet<i64>,
-) -> SelectStatement {
-    let (table, id) = (table.into_iden(), id.into_iden());
-    Query::select()
-        .expr_as(Expr::cust(format!("'{kind}'")), "kind")
-        .expr_as(Expr::col((table.clone(), id.clone())), "key")
-        .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
-        .expr_as(Expr::col((table.clone(), name.into_iden())), "name")
-        .from(table.clone())
-        .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
-        .to_owned()
+/// The parts of one read, each naming some rows of one table; a part with no rows to name is
+/// left out.
+#[derive(Default)]
+pub(crate) struct Names {
+    parts: Vec<SelectStatement>,
 }
 
-/// Reads the parts as one statement (none: no statement).
-///
-/// # Errors
-/// Database failure.
-pub(crate) async fn read<C: ConnectionTrait>(
-    db: &C,
-    parts: Vec<SelectStatement>,
-) -> AppResult<Vec<NameRow>> {
-    let mut parts = parts.into_iter();
-    let Some(mut q) = parts.next() else {
-        return Ok(Vec::new());
-    };
-    for p in parts {
-        q.union(UnionType::All, p);
+impl Names {
+    /// Names the rows `ids` of `table` (by its columns `id` and `name`) under `kind`, a short
+    /// literal chosen by the caller.
+    pub fn of(
+        mut self,
+        kind: &'static str,
+        table: impl IntoIden,
+        id: impl IntoIden,
+        name: impl IntoIden,
+        ids: &BTreeSet<i64>,
+    ) -> Self {
+        if ids.is_empty() {
+            return self;
+        }
+        let (table, id) = (table.into_iden(), id.into_iden());
+        self.parts.push(
+            Query::select()
+                .expr_as(Expr::cust(format!("'{kind}'")), "kind")
+                .expr_as(Expr::col((table.clone(), id.clone())), "key")
+                .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
+                .expr_as(Expr::col((table.clone(), name.into_iden())), "name")
+                .from(table.clone())
+                .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+                .to_owned(),
+        );
+        self
     }
-    Ok(
-        NameRow::find_by_statement(db.get_database_backend().build(&q))
-            .all(db)
-            .await?,
-    )
+
+    /// The units `ids` under `kind`.
+    pub fn units(self, kind: &'static str, ids: &BTreeSet<i64>) -> Self {
+        self.of(
+            kind,
+            unit::Entity,
+            unit::Column::Id,
+            unit::Column::Name,
+            ids,
+        )
+    }
+
+    /// The people `ids` under `kind`.
+    pub fn users(self, kind: &'static str, ids: &BTreeSet<i64>) -> Self {
+        self.of(
+            kind,
+            user::Entity,
+            user::Column::Id,
+            user::Column::Name,
+            ids,
+        )
+    }
+
+    /// A part written by the caller, selecting `kind`, `key`, `sub` and `name`.
+    pub fn with(mut self, part: SelectStatement) -> Self {
+        self.parts.push(part);
+        self
+    }
+
+    /// Reads the parts as one statement (none: no statement).
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn read<C: ConnectionTrait>(self, db: &C) -> AppResult<Vec<NameRow>> {
+        let mut parts = self.parts.into_iter();
+        let Some(mut q) = parts.next() else {
+            return Ok(Vec::new());
+        };
+        for p in parts {
+            q.union(UnionType::All, p);
+        }
+        Ok(
+            NameRow::find_by_statement(db.get_database_backend().build(&q))
+                .all(db)
+                .await?,
+        )
+    }
 }

@@ -20,7 +20,7 @@ use daiban_domain::project::{
     Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
 };
 use daiban_domain::role::Role;
-use daiban_store::entity::{enterprise, mandate, project, unit, user};
+use daiban_store::entity::{enterprise, mandate, project, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -101,33 +101,20 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
     let enterprise_ids: BTreeSet<i64> = ms.iter().map(|m| m.enterprise_id).collect();
     let unit_ids: BTreeSet<i64> = ms.iter().map(|m| m.unit_id).collect();
     let helper_ids: BTreeSet<i64> = ms.iter().filter_map(|m| m.bureau_helper_id).collect();
-    let mut parts = vec![
-        names::part(
+    let (mut ents, mut units, mut helpers) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
+    let rows = names::Names::default()
+        .of(
             "e",
             enterprise::Entity,
             enterprise::Column::Id,
             enterprise::Column::Name,
             &enterprise_ids,
-        ),
-        names::part(
-            "u",
-            unit::Entity,
-            unit::Column::Id,
-            unit::Column::Name,
-            &unit_ids,
-        ),
-    ];
-    if !helper_ids.is_empty() {
-        parts.push(names::part(
-            "n",
-            user::Entity,
-            user::Column::Id,
-            user::Column::Name,
-            &helper_ids,
-        ));
-    }
-    let (mut ents, mut units, mut helpers) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-    for r in names::read(db, parts).await? {
+        )
+        .units("u", &unit_ids)
+        .users("n", &helper_ids)
+        .read(db)
+        .await?;
+    for r in rows {
         match r.kind.as_str() {
             "e" => ents.insert(r.key, r.name),
             "u" => units.insert(r.key, r.name),

@@ -96,7 +96,7 @@ pub async fn record<C: ConnectionTrait>(
     backdate_reason: &str,
     e: Event<'_>,
 ) -> AppResult<i64> {
-    let res = project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, e)?)
+    let res = project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, &e)?)
         .exec(txn)
         .await?;
     Ok(res.last_insert_id)
@@ -114,7 +114,7 @@ pub fn record_to<C: ConnectionTrait>(
     actor: Option<&Actor>,
     occurred: (chrono::DateTime<chrono::Utc>, bool),
     backdate_reason: &str,
-    e: Event<'_>,
+    e: &Event<'_>,
 ) -> AppResult<()> {
     batch.add(
         db,
@@ -128,7 +128,7 @@ fn event_model(
     actor: Option<&Actor>,
     occurred: (chrono::DateTime<chrono::Utc>, bool),
     backdate_reason: &str,
-    e: Event<'_>,
+    e: &Event<'_>,
 ) -> AppResult<project_event::ActiveModel> {
     let (actor_id, actor_name, actor_role) = record_actor(actor);
     let data = if e.data.is_null() {

@@ -161,19 +161,22 @@ async fn several_entries_in_one_batch_are_chained_in_order_and_committed_whole()
         before: None,
         after: Some(serde_json::json!({"k": k})),
     };
+    let batch_of = |ks: std::ops::Range<u32>| {
+        let mut batch = Batch::default();
+        for k in ks {
+            append_to(
+                &mut batch,
+                t.app.now(),
+                &ActorRef::system(),
+                &daiban_app::Meta::default(),
+                change(k),
+            );
+        }
+        batch
+    };
     // Three entries in one batch, committed.
     let w = t.app.begin_write().await.expect("begin");
-    let mut batch = Batch::default();
-    for k in 0..3 {
-        append_to(
-            &mut batch,
-            t.app.now(),
-            &ActorRef::system(),
-            &daiban_app::Meta::default(),
-            change(k),
-        );
-    }
-    batch.run(&w.txn).await.expect("run");
+    batch_of(0..3).run(&w.txn).await.expect("run");
     w.commit().await.expect("commit");
     assert_eq!(count(&t).await, before + 3);
     match verify(&t.app.db.conn).await.expect("verify") {
@@ -182,17 +185,7 @@ async fn several_entries_in_one_batch_are_chained_in_order_and_committed_whole()
     }
     // Two more, not committed: nothing of them stays, and the chain goes on after the three.
     let w = t.app.begin_write().await.expect("begin");
-    let mut batch = Batch::default();
-    for k in 3..5 {
-        append_to(
-            &mut batch,
-            t.app.now(),
-            &ActorRef::system(),
-            &daiban_app::Meta::default(),
-            change(k),
-        );
-    }
-    batch.run(&w.txn).await.expect("run");
+    batch_of(3..5).run(&w.txn).await.expect("run");
     drop(w);
     assert_eq!(count(&t).await, before + 3);
     let _ = t.token("agent.a").await;
