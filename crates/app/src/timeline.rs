@@ -96,9 +96,10 @@ pub async fn record<C: ConnectionTrait>(
     backdate_reason: &str,
     e: Event<'_>,
 ) -> AppResult<i64> {
-    let res = project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, &e)?)
-        .exec(txn)
-        .await?;
+    let res =
+        project_event::Entity::insert(event_model(now, actor, occurred, backdate_reason, &e)?)
+            .exec(txn)
+            .await?;
     Ok(res.last_insert_id)
 }
 
