@@ -1126,12 +1126,15 @@ pub async fn leader_decision(
             .exec(&w.txn)
             .await?;
     }
-    let mut out = Vec::new();
-    for id in ids {
-        if let Some(a) = action_item::Entity::find_by_id(id).one(&w.txn).await? {
-            out.push(action_view(&w.txn, a).await?);
-        }
-    }
+    let out = action_views(
+        &w.txn,
+        action_item::Entity::find()
+            .filter(action_item::Column::Id.is_in(ids))
+            .order_by_asc(action_item::Column::Id)
+            .all(&w.txn)
+            .await?,
+    )
+    .await?;
     audit::append(&w.txn, now, &actor.into(), meta, Change {
         action: "problem.leader_decision",
         object_type: "problem",
