@@ -135,22 +135,19 @@ pub async fn read_all(
     )]
     let mut rows = sqlx::query_with(sqlx::AssertSqlSafe(one.sql), SqlxValues(values))
         .fetch_many(db.get_sqlite_connection_pool());
-    let mut out: Vec<Vec<QueryResult>> = vec![Vec::new()];
+    // Each statement's rows, then its completion marker.
+    let (mut out, mut current) = (Vec::with_capacity(n), Vec::new());
     while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows)
         .await
         .map_err(|e| anyhow::anyhow!(e))?
     {
         match r {
-            Either::Right(row) => out
-                .last_mut()
-                .ok_or_else(|| anyhow::anyhow!("a row after the last statement"))?
-                .push(row.into()),
-            Either::Left(_) => out.push(Vec::new()),
+            Either::Right(row) => current.push(row.into()),
+            Either::Left(_) => out.push(std::mem::take(&mut current)),
         }
     }
-    out.truncate(n);
-    if out.len() != n {
-        return Err(anyhow::anyhow!("{} of {n} statements answered", out.len()).into());
+    if out.len() != n || !current.is_empty() {
+        return Err(anyhow::anyhow!("{} of {n} statements completed", out.len()).into());
     }
     Ok(out)
 }

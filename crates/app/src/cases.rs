@@ -119,22 +119,18 @@ async fn views<C: ConnectionTrait>(
     if ms.is_empty() {
         return Ok(Vec::new());
     }
-    let names = ViewNames::read(db, &ms).await?;
-    let (projects, co, units, users) = (names.projects, names.co, names.units, names.users);
-    let name = |map: &BTreeMap<i64, String>, id: Option<i64>| {
-        id.and_then(|id| map.get(&id).cloned()).unwrap_or_default()
-    };
+    let ViewNames { names, co } = ViewNames::read(db, &ms).await?;
     Ok(ms
         .into_iter()
         .map(|m| CaseItemView {
             id: m.id,
             project_id: m.project_id,
-            project_name: name(&projects, Some(m.project_id)),
+            project_name: names.get("p", Some(m.project_id)),
             catalog_item_id: m.catalog_item_id,
             item_code: m.item_code,
             item_name: m.item_name,
             department_id: m.department_id,
-            department_name: name(&units, Some(m.department_id)),
+            department_name: names.get("u", Some(m.department_id)),
             co_department_names: co
                 .get(&m.id)
                 .map(|ds| ds.iter().map(|(_, n)| n.clone()).collect())
@@ -143,9 +139,9 @@ async fn views<C: ConnectionTrait>(
             item_type: m.item_type,
             limit_days: m.limit_days,
             state: m.state,
-            first_contact_name: name(&users, m.first_contact_id),
-            agent_name: name(&users, m.agent_id),
-            helper_name: name(&users, m.helper_id),
+            first_contact_name: names.get("n", m.first_contact_id),
+            agent_name: names.get("n", m.agent_id),
+            helper_name: names.get("n", m.helper_id),
             requested_at: m.requested_at,
             accepted_at: m.accepted_at,
             materials_complete_at: m.materials_complete_at,
@@ -166,13 +162,11 @@ async fn views<C: ConnectionTrait>(
 /// The names case-item views show, read in one statement (a `UNION ALL` over projects,
 /// co-departments with their units' names, lead departments and people): a view is on every
 /// transition's answer and every list, so one round trip instead of four.
-#[derive(Default)]
 struct ViewNames {
-    projects: BTreeMap<i64, String>,
+    /// Projects (`p`), lead departments (`u`) and people (`n`).
+    names: names::NameMaps,
     /// Co-departments of each item, ordered by department id: (department id, name).
     co: BTreeMap<i64, Vec<(i64, String)>>,
-    units: BTreeMap<i64, String>,
-    users: BTreeMap<i64, String>,
 }
 
 impl ViewNames {
@@ -231,20 +225,13 @@ impl ViewNames {
             .users("n", &user_ids)
             .read(db)
             .await?;
-        let mut names = Self::default();
-        for r in rows {
-            match r.kind.as_str() {
-                "p" => {
-                    names.projects.insert(r.key, r.name);
-                }
-                "c" => names.co.entry(r.key).or_default().push((r.sub, r.name)),
-                "u" => {
-                    names.units.insert(r.key, r.name);
-                }
-                _ => {
-                    names.users.insert(r.key, r.name);
-                }
-            }
+        let (co_rows, rows): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.kind == "c");
+        let mut names = Self {
+            names: rows.into_iter().collect(),
+            co: BTreeMap::new(),
+        };
+        for r in co_rows {
+            names.co.entry(r.key).or_default().push((r.sub, r.name));
         }
         for ds in names.co.values_mut() {
             ds.sort_by_key(|(d, _)| *d);

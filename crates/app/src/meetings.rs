@@ -26,7 +26,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// A meeting as clients see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -166,27 +166,16 @@ async fn action_views<C: ConnectionTrait>(
     }
     let unit_ids: BTreeSet<i64> = items.iter().map(|a| a.owner_unit_id).collect();
     let user_ids: BTreeSet<i64> = items.iter().filter_map(|a| a.owner_user_id).collect();
-    let (mut units, mut users) = (BTreeMap::new(), BTreeMap::new());
-    let rows = crate::names::Names::default()
+    let names = crate::names::Names::default()
         .units("u", &unit_ids)
         .users("n", &user_ids)
-        .read(db)
+        .read_maps(db)
         .await?;
-    for r in rows {
-        if r.kind == "u" {
-            units.insert(r.key, r.name);
-        } else {
-            users.insert(r.key, r.name);
-        }
-    }
     Ok(items
         .into_iter()
         .map(|a| ActionItemView {
-            owner_unit_name: units.get(&a.owner_unit_id).cloned().unwrap_or_default(),
-            owner_user_name: a
-                .owner_user_id
-                .and_then(|u| users.get(&u).cloned())
-                .unwrap_or_default(),
+            owner_unit_name: names.get("u", Some(a.owner_unit_id)),
+            owner_user_name: names.get("n", a.owner_user_id),
             id: a.id,
             source: a.source,
             meeting_id: a.meeting_id,

@@ -7,7 +7,7 @@ use crate::AppResult;
 use daiban_store::entity::{unit, user};
 use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, FromQueryResult};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One name: `kind` says which part it comes from, `key` is the row it names, `sub` a second
 /// key where a part has one (0 otherwise).
@@ -82,6 +82,14 @@ impl Names {
         self
     }
 
+    /// Reads the parts as one statement, one name per kind and key.
+    ///
+    /// # Errors
+    /// Database failure.
+    pub async fn read_maps<C: ConnectionTrait>(self, db: &C) -> AppResult<NameMaps> {
+        Ok(self.read(db).await?.into_iter().collect())
+    }
+
     /// Reads the parts as one statement (none: no statement).
     ///
     /// # Errors
@@ -99,5 +107,27 @@ impl Names {
                 .all(db)
                 .await?,
         )
+    }
+}
+
+/// Names by kind and key.
+#[derive(Default)]
+pub(crate) struct NameMaps(BTreeMap<String, BTreeMap<i64, String>>);
+
+impl NameMaps {
+    /// The name of `key` under `kind`; empty for none or an unknown key.
+    pub fn get(&self, kind: &str, key: Option<i64>) -> String {
+        key.and_then(|k| self.0.get(kind)?.get(&k).cloned())
+            .unwrap_or_default()
+    }
+}
+
+impl FromIterator<NameRow> for NameMaps {
+    fn from_iter<I: IntoIterator<Item = NameRow>>(rows: I) -> Self {
+        let mut maps = Self::default();
+        for r in rows {
+            maps.0.entry(r.kind).or_default().insert(r.key, r.name);
+        }
+        maps
     }
 }

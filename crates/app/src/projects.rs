@@ -27,7 +27,7 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// Kinds of project (建设性质).
 pub const KINDS: [(&str, &str, &str); 4] = [
@@ -101,8 +101,7 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
     let enterprise_ids: BTreeSet<i64> = ms.iter().map(|m| m.enterprise_id).collect();
     let unit_ids: BTreeSet<i64> = ms.iter().map(|m| m.unit_id).collect();
     let helper_ids: BTreeSet<i64> = ms.iter().filter_map(|m| m.bureau_helper_id).collect();
-    let (mut ents, mut units, mut helpers) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
-    let rows = names::Names::default()
+    let names = names::Names::default()
         .of(
             "e",
             enterprise::Entity,
@@ -112,15 +111,8 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
         )
         .units("u", &unit_ids)
         .users("n", &helper_ids)
-        .read(db)
+        .read_maps(db)
         .await?;
-    for r in rows {
-        match r.kind.as_str() {
-            "e" => ents.insert(r.key, r.name),
-            "u" => units.insert(r.key, r.name),
-            _ => helpers.insert(r.key, r.name),
-        };
-    }
     Ok(ms
         .into_iter()
         .map(|m| ProjectView {
@@ -128,9 +120,9 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
             code: m.code,
             name: m.name,
             enterprise_id: m.enterprise_id,
-            enterprise_name: ents.get(&m.enterprise_id).cloned().unwrap_or_default(),
+            enterprise_name: names.get("e", Some(m.enterprise_id)),
             unit_id: m.unit_id,
-            unit_name: units.get(&m.unit_id).cloned().unwrap_or_default(),
+            unit_name: names.get("u", Some(m.unit_id)),
             investment_wan: Investment::from_yuan(m.investment_yuan).to_string(),
             industry: m.industry,
             kind: m.kind,
@@ -138,10 +130,7 @@ async fn views<C: ConnectionTrait>(db: &C, ms: Vec<project::Model>) -> AppResult
             major_urban: m.major_urban,
             major: m.major,
             bureau_helper_id: m.bureau_helper_id,
-            bureau_helper_name: m
-                .bureau_helper_id
-                .and_then(|h| helpers.get(&h).cloned())
-                .unwrap_or_default(),
+            bureau_helper_name: names.get("n", m.bureau_helper_id),
             stage: m.stage,
             status: m.status,
             description: m.description,

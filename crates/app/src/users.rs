@@ -782,47 +782,6 @@ pub async fn unit_name<C: ConnectionTrait>(db: &C, id: Option<i64>) -> AppResult
     })
 }
 
-/// The names of the accounts `ids`, in one query (lists read their names this way, not one
-/// query per row).
-///
-/// # Errors
-/// Database failure.
-pub async fn user_names<C: ConnectionTrait>(
-    db: &C,
-    ids: std::collections::BTreeSet<i64>,
-) -> AppResult<std::collections::BTreeMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(std::collections::BTreeMap::new());
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
-/// The names of the units `ids`, in one query.
-///
-/// # Errors
-/// Database failure.
-pub async fn unit_names<C: ConnectionTrait>(
-    db: &C,
-    ids: std::collections::BTreeSet<i64>,
-) -> AppResult<std::collections::BTreeMap<i64, String>> {
-    if ids.is_empty() {
-        return Ok(std::collections::BTreeMap::new());
-    }
-    Ok(unit::Entity::find()
-        .filter(unit::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
 /// A user's display name for views; empty for none or an unknown id.
 ///
 /// # Errors
