@@ -7,8 +7,10 @@
 //! Both databases implement exactly that, over the same normalized `doc` column of
 //! `search_index`:
 //! - SQLite: an FTS5 table with the `trigram` tokenizer (case-sensitive over the normalized
-//!   text) answers queries of 3 characters or more with `MATCH` of the quoted phrase; shorter
-//!   queries (环评, 土地) are a `LIKE` scan of the same table, as trigrams cannot answer them;
+//!   text) answers queries of 3 characters or more with `MATCH` of the quoted phrase; queries of
+//!   two (环评, 土地), which trigrams cannot answer, are one token of `search_grams`, the same
+//!   rows' bigrams ([`daiban_domain::consultation::bigram_tokens`]) under the same rowid
+//!   ([`key`]); a one-character query is a `LIKE` scan;
 //! - PostgreSQL: `LIKE` over `doc`, which a `pg_trgm` GIN index serves for 3+ characters.
 //!
 //! Results are then filtered by who may see them and sorted here, in Rust, so the order is
@@ -24,7 +26,10 @@
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::{App, scope};
-use daiban_domain::consultation::{MAX_QUERY_CHARS, TRIGRAM_MIN_CHARS, excerpt, normalize};
+use daiban_domain::consultation::{
+    MAX_QUERY_CHARS, TRIGRAM_MIN_CHARS, bigram_phrase, bigram_tokens, excerpt, normalize,
+    search_document, search_head,
+};
 use daiban_domain::role::Role;
 use daiban_store::entity::{enterprise, project};
 use sea_orm::{
@@ -84,19 +89,101 @@ fn sql(db: &impl ConnectionTrait, sqlite: &str, postgres: &str, values: Vec<Valu
     Statement::from_sql_and_values(backend, text, values)
 }
 
+/// The row key of `kind` #`ref_id` in the SQLite index (`search_index` and `search_grams`
+/// share it): `ref_id × 4 +` the kind's place in [`KINDS`], so that a row is found by one
+/// lookup (FTS5 cannot index `kind` and `ref_id`; migration m0020).
+///
+/// # Errors
+/// An unknown kind (a bug in the caller).
+pub fn key(kind: &str, ref_id: i64) -> AppResult<i64> {
+    let k = KINDS
+        .iter()
+        .position(|&x| x == kind)
+        .ok_or_else(|| anyhow::anyhow!("unknown search kind {kind:?}"))?;
+    Ok(ref_id * 4 + i64::try_from(k).unwrap_or(0))
+}
+
 /// Removes `kind` #`ref_id` from the index (nothing if absent).
 ///
 /// # Errors
-/// Database failure.
+/// Database failure; an unknown kind.
 pub async fn remove<C: ConnectionTrait>(db: &C, kind: &str, ref_id: i64) -> AppResult<()> {
-    db.execute_raw(sql(
-        db,
-        "DELETE FROM search_index WHERE kind = ? AND ref_id = ?",
-        "DELETE FROM search_index WHERE kind = $1 AND ref_id = $2",
-        vec![kind.into(), ref_id.into()],
-    ))
-    .await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(sql(
+            db,
+            "",
+            "DELETE FROM search_index WHERE kind = $1 AND ref_id = $2",
+            vec![kind.into(), ref_id.into()],
+        ))
+        .await?;
+        return Ok(());
+    }
+    let k = key(kind, ref_id)?;
+    for table in ["search_index", "search_grams"] {
+        db.execute_raw(sql(
+            db,
+            &format!("DELETE FROM {table} WHERE rowid = ?"),
+            "",
+            vec![k.into()],
+        ))
+        .await?;
+    }
     Ok(())
+}
+
+/// A row as indexed: what it is, what it shows, who may find it.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry<'a> {
+    /// One of [`KINDS`].
+    pub kind: &'a str,
+    /// The id of the row.
+    pub ref_id: i64,
+    /// Its title (a project's or enterprise's name).
+    pub title: &'a str,
+    /// Its codes, searched with the title by lists (a project's code, a credit code).
+    pub codes: &'a [&'a str],
+    /// The rest of its text.
+    pub body: &'a str,
+    /// Who may find it.
+    pub audience: Audience,
+}
+
+impl Entry<'_> {
+    /// The SQLite statements that write it, with their arguments (after [`remove`]): the keyed
+    /// row of `search_index` and its bigrams in `search_grams`.
+    ///
+    /// # Errors
+    /// An unknown kind (a bug in the caller).
+    pub fn sqlite_inserts(&self) -> AppResult<[(&'static str, Vec<Value>); 2]> {
+        let k = key(self.kind, self.ref_id)?;
+        let head = search_head(self.title, self.codes);
+        let doc = search_document(self.title, self.body);
+        Ok([
+            (
+                "INSERT INTO search_index \
+                 (rowid, kind, ref_id, audience, title, body, head, doc) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                vec![
+                    k.into(),
+                    self.kind.into(),
+                    self.ref_id.into(),
+                    self.audience.code().into(),
+                    self.title.into(),
+                    self.body.into(),
+                    head.as_str().into(),
+                    doc.as_str().into(),
+                ],
+            ),
+            (
+                "INSERT INTO search_grams (rowid, head, doc) VALUES (?, ?, ?)",
+                vec![
+                    k.into(),
+                    bigram_tokens(&head).into(),
+                    bigram_tokens(&doc).into(),
+                ],
+            ),
+        ])
+    }
 }
 
 /// Indexes (or re-indexes) `kind` #`ref_id` with its title and body, for `audience`. Call it
@@ -113,24 +200,47 @@ pub async fn index<C: ConnectionTrait>(
     body: &str,
     audience: Audience,
 ) -> AppResult<()> {
-    remove(db, kind, ref_id).await?;
-    let doc = format!("{}\n{}", normalize(title), normalize(body));
-    db.execute_raw(sql(
+    index_entry(
         db,
-        "INSERT INTO search_index (kind, ref_id, audience, title, body, doc) \
-         VALUES (?, ?, ?, ?, ?, ?)",
-        "INSERT INTO search_index (kind, ref_id, audience, title, body, doc) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        vec![
-            kind.into(),
-            ref_id.into(),
-            audience.code().into(),
-            title.into(),
-            body.into(),
-            doc.into(),
-        ],
-    ))
-    .await?;
+        &Entry {
+            kind,
+            ref_id,
+            title,
+            codes: &[],
+            body,
+            audience,
+        },
+    )
+    .await
+}
+
+/// Indexes (or re-indexes) `e`.
+///
+/// # Errors
+/// Database failure.
+pub async fn index_entry<C: ConnectionTrait>(db: &C, e: &Entry<'_>) -> AppResult<()> {
+    remove(db, e.kind, e.ref_id).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_raw(sql(
+            db,
+            "",
+            "INSERT INTO search_index (kind, ref_id, audience, title, body, doc) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                e.kind.into(),
+                e.ref_id.into(),
+                e.audience.code().into(),
+                e.title.into(),
+                e.body.into(),
+                search_document(e.title, e.body).into(),
+            ],
+        ))
+        .await?;
+        return Ok(());
+    }
+    for (text, values) in e.sqlite_inserts()? {
+        db.execute_raw(sql(db, text, "", values)).await?;
+    }
     Ok(())
 }
 
@@ -149,7 +259,19 @@ pub async fn index_project<C: ConnectionTrait>(db: &C, p: &project::Model) -> Ap
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join(" · ");
-    index(db, "project", p.id, &p.name, &body, Audience::Scoped).await
+    let code = p.code.as_deref().unwrap_or_default();
+    index_entry(
+        db,
+        &Entry {
+            kind: "project",
+            ref_id: p.id,
+            title: &p.name,
+            codes: &[code],
+            body: &body,
+            audience: Audience::Scoped,
+        },
+    )
+    .await
 }
 
 /// Indexes an enterprise: its name; its code, industry and address.
@@ -162,7 +284,18 @@ pub async fn index_enterprise<C: ConnectionTrait>(db: &C, e: &enterprise::Model)
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" · ");
-    index(db, "enterprise", e.id, &e.name, &body, Audience::Scoped).await
+    index_entry(
+        db,
+        &Entry {
+            kind: "enterprise",
+            ref_id: e.id,
+            title: &e.name,
+            codes: &[&e.uscc],
+            body: &body,
+            audience: Audience::Scoped,
+        },
+    )
+    .await
 }
 
 async fn indexed_ids<C: ConnectionTrait>(db: &C, kind: &str) -> AppResult<BTreeSet<i64>> {
@@ -244,6 +377,44 @@ pub async fn backfill(app: &App) -> AppResult<u64> {
     Ok(added)
 }
 
+/// On SQLite, the ids of `kind` whose head (title and codes: [`Entry::codes`]) contains `q`
+/// (normalized), as a subquery for `IN`: the trigram index for three characters or more, the
+/// bigram index for two. `None` on PostgreSQL and for one character, where the caller's own
+/// `LIKE` is the search. Lists that search names and codes narrow it with their `LIKE`, which
+/// keeps their meaning exactly (the head holds the name and codes normalized).
+///
+/// # Errors
+/// An unknown kind (a bug in the caller).
+pub fn ids_containing(
+    backend: DbBackend,
+    kind: &str,
+    q: &str,
+) -> AppResult<Option<sea_orm::sea_query::SelectStatement>> {
+    use sea_orm::sea_query::{Expr, Query};
+    if backend != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let k = key(kind, 0)?;
+    let (table, phrase) = if q.chars().count() >= TRIGRAM_MIN_CHARS {
+        ("search_index", trigram_phrase(q))
+    } else if let Some(phrase) = bigram_phrase(q) {
+        ("search_grams", phrase)
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(
+        Query::select()
+            .expr(Expr::cust("rowid / 4"))
+            .from(table)
+            .and_where(Expr::cust_with_values(
+                format!("{table} MATCH ?"),
+                [format!("head : {phrase}")],
+            ))
+            .and_where(Expr::cust_with_values("rowid % 4 = ?", [k]))
+            .to_owned(),
+    ))
+}
+
 /// One row found, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Row {
@@ -252,6 +423,12 @@ struct Row {
     audience: Audience,
     title: String,
     body: String,
+}
+
+/// The query as one FTS5 phrase of the trigram index: every trigram of it, consecutive, i.e.
+/// the substring.
+fn trigram_phrase(q: &str) -> String {
+    format!("\"{}\"", q.replace('"', "\"\""))
 }
 
 fn like_pattern(q: &str) -> String {
@@ -279,14 +456,22 @@ async fn candidates<C: ConnectionTrait>(db: &C, q: &str, kinds: &[&str]) -> AppR
             vec![like_pattern(q).into()],
         )
     } else if q.chars().count() >= TRIGRAM_MIN_CHARS {
-        // The query as one FTS5 phrase: every trigram of it, consecutive, i.e. the substring.
-        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        let phrase = format!("doc : {}", trigram_phrase(q));
         sql(
             db,
             "SELECT kind, ref_id, audience, title, body FROM search_index \
              WHERE search_index MATCH ?",
             "",
             vec![phrase.into()],
+        )
+    } else if let Some(phrase) = bigram_phrase(q) {
+        // Two characters: one token of the bigram index, whose rowids are the index's.
+        sql(
+            db,
+            "SELECT kind, ref_id, audience, title, body FROM search_index WHERE rowid IN \
+             (SELECT rowid FROM search_grams WHERE search_grams MATCH ?)",
+            "",
+            vec![format!("doc : {phrase}").into()],
         )
     } else {
         sql(

@@ -88,6 +88,44 @@ pub const FAQ_CATEGORIES: [&str; 8] = [
 /// semantics).
 pub const TRIGRAM_MIN_CHARS: usize = 3;
 
+/// The shortest query the bigram index answers on SQLite (two characters: 环评, 土地, 工业 are
+/// common Chinese searches and are below the trigrams' three).
+pub const BIGRAM_MIN_CHARS: usize = 2;
+
+/// `text` (normalized) as the tokens of the bigram index: one token per pair of adjacent
+/// characters, in order, separated by spaces. A token spells the pair's two code points in hex
+/// around an `x` (工业 is `5de5x4e1a`), so that a word tokenizer (SQLite's `unicode61`) keeps
+/// every pair whole, whatever the characters (punctuation, spaces, Latin or digits).
+///
+/// Text of one character has no pair and no token.
+pub fn bigram_tokens(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(chars.len().saturating_sub(1) * 10);
+    for (i, pair) in chars.windows(2).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_bigram(&mut out, pair[0], pair[1]);
+    }
+    out
+}
+
+fn push_bigram(out: &mut String, a: char, b: char) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{:x}x{:x}", u32::from(a), u32::from(b));
+}
+
+/// The bigram-index query for `query` (normalized, at least [`BIGRAM_MIN_CHARS`] characters):
+/// the phrase of its bigram tokens. Consecutive in the indexed text exactly where `query` is a
+/// substring of it. `None` for a shorter query.
+pub fn bigram_phrase(query: &str) -> Option<String> {
+    if query.chars().count() < BIGRAM_MIN_CHARS {
+        return None;
+    }
+    Some(format!("\"{}\"", bigram_tokens(query)))
+}
+
 /// The longest query accepted, in characters.
 pub const MAX_QUERY_CHARS: usize = 100;
 
@@ -107,6 +145,23 @@ pub fn normalize(text: &str) -> String {
         }
         space = false;
         out.push(ch.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The indexed text of a searchable row: its title and body, [`normalize`]d, on two lines.
+pub fn search_document(title: &str, body: &str) -> String {
+    format!("{}\n{}", normalize(title), normalize(body))
+}
+
+/// The indexed *head* of a searchable row: its title and its codes (a project's code, an
+/// enterprise's credit code), [`normalize`]d, one per line, empty codes left out. Lists that
+/// search by name or code match here; the whole [`search_document`] holds it and more.
+pub fn search_head(title: &str, codes: &[&str]) -> String {
+    let mut out = normalize(title);
+    for c in codes.iter().map(|c| normalize(c)).filter(|c| !c.is_empty()) {
+        out.push('\n');
+        out.push_str(&c);
     }
     out
 }
@@ -173,6 +228,35 @@ pub fn excerpt(text: &str, query: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bigram_tokens_spell_every_adjacent_pair() {
+        assert_eq!(bigram_tokens("工业"), "5de5x4e1a");
+        assert_eq!(bigram_tokens("工业园"), "5de5x4e1a 4e1ax56ed");
+        assert_eq!(bigram_tokens("a-1"), "61x2d 2dx31");
+        assert_eq!(bigram_tokens("工"), "");
+        assert_eq!(bigram_tokens(""), "");
+        assert_eq!(bigram_phrase("工"), None);
+        assert_eq!(
+            bigram_phrase("工业园").as_deref(),
+            Some("\"5de5x4e1a 4e1ax56ed\"")
+        );
+    }
+
+    proptest::proptest! {
+        /// A query's bigram phrase occurs, token for token and consecutively, in a text's
+        /// tokens exactly when the query is a substring of the text.
+        #[test]
+        fn bigram_phrase_matches_exactly_the_substrings(
+            text in "[工业园区a-c1 ]{0,12}",
+            query in "[工业园区a-c1 ]{2,4}",
+        ) {
+            let tokens: Vec<String> = bigram_tokens(&text).split(' ').map(str::to_owned).collect();
+            let wanted: Vec<String> = bigram_tokens(&query).split(' ').map(str::to_owned).collect();
+            let found = tokens.windows(wanted.len()).any(|w| w == wanted.as_slice());
+            proptest::prop_assert_eq!(found, text.contains(&query));
+        }
+    }
+
     use super::*;
     use crate::clock::CHINA;
     use chrono::TimeZone;

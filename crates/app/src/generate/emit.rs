@@ -9,15 +9,16 @@ use super::plan::{
 };
 use super::sink::{Batch, Sink, T, boolean, date, int, int32, oint, oint32, otext, ots, text, ts};
 use super::world::World;
+use crate::search;
 use chrono::{Duration, SecondsFormat};
 use daiban_domain::audit::{ChainedEntry, chain_hash};
 use daiban_domain::case_item::CaseAction;
 use daiban_domain::clock::{SuspensionPolicy, Warning};
-use daiban_domain::consultation::normalize;
+use daiban_domain::consultation::search_document;
 use daiban_domain::evaluation::{Quarter, Scheme};
 use daiban_domain::problem::Level;
 use daiban_domain::project::{Investment, ProjectStage};
-use sea_orm::Value;
+use sea_orm::{DbBackend, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use tokio::sync::mpsc::Sender;
@@ -444,19 +445,27 @@ impl<'a> Emitter<'a> {
         );
     }
 
-    fn search(&mut self, kind: &str, ref_id: i64, title: &str, body: &str) {
-        let doc = format!("{}\n{}", normalize(title), normalize(body));
-        self.sink.row(
-            T::SearchIndex,
-            [
-                text(kind),
-                int(ref_id),
-                text("scoped"),
-                text(title),
-                text(body),
-                text(doc),
-            ],
-        );
+    /// Indexes a row for search, as the application does (`search::index_entry`): on SQLite
+    /// keyed and with its bigrams.
+    fn search(&mut self, e: &search::Entry<'_>) -> anyhow::Result<()> {
+        if self.sink.backend() == DbBackend::Sqlite {
+            for (sql, values) in e.sqlite_inserts()? {
+                self.sink.update(sql, values);
+            }
+        } else {
+            self.sink.row(
+                T::SearchIndex,
+                [
+                    text(e.kind),
+                    int(e.ref_id),
+                    text(e.audience.code()),
+                    text(e.title),
+                    text(e.body),
+                    text(search_document(e.title, e.body)),
+                ],
+            );
+        }
+        Ok(())
     }
 
     #[expect(clippy::too_many_arguments, reason = "one finding row")]
@@ -543,7 +552,7 @@ impl<'a> Emitter<'a> {
     /// The writer stopped.
     pub(super) fn global(&mut self, k: usize) -> anyhow::Result<()> {
         match self.plan.global[k].1 {
-            GlobalEv::Enterprise(e) => self.enterprise(e),
+            GlobalEv::Enterprise(e) => self.enterprise(e)?,
             GlobalEv::SurveyOpen(s) => self.survey_open(s),
             GlobalEv::SurveyAnswer(s, r) => self.survey_answer(s, r),
             GlobalEv::SurveyClose(s) => self.survey_close(s),
@@ -551,7 +560,7 @@ impl<'a> Emitter<'a> {
         self.maybe_flush()
     }
 
-    fn enterprise(&mut self, e: usize) {
+    fn enterprise(&mut self, e: usize) -> anyhow::Result<()> {
         let ent = &self.plan.ents[e];
         let at = ent.created_at;
         let id = self.ids.take(T::Enterprises);
@@ -577,7 +586,14 @@ impl<'a> Emitter<'a> {
             ],
         );
         let body = format!("{} · {} · {}", ent.uscc, ent.industry, ent.address);
-        self.search("enterprise", id, &ent.name, &body);
+        self.search(&search::Entry {
+            kind: "enterprise",
+            ref_id: id,
+            title: &ent.name,
+            codes: &[&ent.uscc],
+            body: &body,
+            audience: search::Audience::Scoped,
+        })?;
         let view = J::new()
             .s("address", &ent.address)
             .s("contact", &ent.contact)
@@ -654,6 +670,7 @@ impl<'a> Emitter<'a> {
                 &view,
             );
         }
+        Ok(())
     }
 
     fn survey_open(&mut self, s: usize) {
@@ -858,7 +875,7 @@ impl<'a> Emitter<'a> {
         let pr = &self.plan.projects[p];
         let ev = pr.events[k];
         match ev.kind {
-            EvKind::Register => self.register(p),
+            EvKind::Register => self.register(p)?,
             EvKind::Decline => self.decline(p, ev.at),
             EvKind::Sign => self.sign(p, ev.at),
             EvKind::AssignHelper => self.assign_helper(p, ev.at),
@@ -904,7 +921,7 @@ impl<'a> Emitter<'a> {
         self.ent_ids[pr.ent]
     }
 
-    fn register(&mut self, p: usize) {
+    fn register(&mut self, p: usize) -> anyhow::Result<()> {
         let pr = &self.plan.projects[p];
         let id = self.ids.take(T::Projects);
         let town = &self.world.towns[pr.town];
@@ -950,7 +967,14 @@ impl<'a> Emitter<'a> {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join(" · ");
-        self.search("project", id, &pr.name, &body);
+        self.search(&search::Entry {
+            kind: "project",
+            ref_id: id,
+            title: &pr.name,
+            codes: &[pr.code.as_deref().unwrap_or_default()],
+            body: &body,
+            audience: search::Audience::Scoped,
+        })?;
         self.event(
             id,
             None,
@@ -1009,6 +1033,7 @@ impl<'a> Emitter<'a> {
             "",
             &view,
         );
+        Ok(())
     }
 
     /// The timeline event, the enterprise's notice and the audit entry of a project change.

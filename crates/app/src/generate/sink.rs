@@ -684,6 +684,11 @@ impl Sink {
         }
     }
 
+    /// The database written.
+    pub(super) const fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
     /// Buffers one row of `t`; `values` are in [`T::columns`] order.
     pub(super) fn row<const N: usize>(&mut self, t: T, values: [Value; N]) {
         debug_assert_eq!(N, t.columns().len(), "row of {}", t.name());

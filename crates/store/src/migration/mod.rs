@@ -26,6 +26,7 @@ mod m0016_read_indexes;
 mod m0017_monitor_watch;
 mod m0018_urgency_index;
 mod m0019_project_filter_indexes;
+mod m0020_search_keys;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_monitor_watch::Migration),
             Box::new(m0018_urgency_index::Migration),
             Box::new(m0019_project_filter_indexes::Migration),
+            Box::new(m0020_search_keys::Migration),
         ]
     }
 }

@@ -1,7 +1,8 @@
 //! Chinese full-text search: substrings of 1, 2 and 3+ characters (the trigram index and the
 //! scan give the same answer), a match in the middle of a word, Latin case-insensitive, the
 //! same results and order on SQLite and PostgreSQL (this suite runs on both), the scope per
-//! role, audiences, the public FAQ search, escaping of highlighted matches, the backfill.
+//! role, audiences, the public FAQ search, escaping of highlighted matches, the backfill; the
+//! project list's search of names and codes through the same index.
 
 use crate::helpers::{Resp, TestApp};
 use axum::body::Body;
@@ -382,4 +383,81 @@ async fn rows_written_before_the_index_are_backfilled() {
     assert_eq!(added, 5, "three projects and two enterprises");
     assert_eq!(search::backfill(&t.app).await.expect("again"), 0);
     assert_eq!(found(&t, "coord", "有限公司").await.len(), 2);
+}
+
+/// The names the project list gives for `q`, as `who`.
+async fn listed(t: &TestApp, who: &str, q: &str) -> Vec<String> {
+    let tok = t.token(who).await;
+    let r = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/projects?q={}", crate::consultations::enc(q)),
+            Some(&tok),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{who} {q}: {}", r.text);
+    let mut names: Vec<String> = r.json()["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        r.json()["total"].as_u64(),
+        Some(names.len() as u64),
+        "{who} {q}: the total counts what is listed"
+    );
+    names
+}
+
+#[tokio::test]
+async fn the_project_list_searches_names_by_substrings_of_any_length_within_scope() {
+    let t = TestApp::new().await;
+    city(&t).await;
+    let both = ["土地整理及厂房扩建项目", "年产5万吨不锈钢管项目"];
+    // Three characters or more (trigrams on SQLite), two (bigrams), one (a scan): the same
+    // substring semantics.
+    assert_eq!(listed(&t, "coord", "不锈钢管").await, [both[1]]);
+    assert_eq!(listed(&t, "coord", "钢管").await, [both[1]]);
+    assert_eq!(listed(&t, "coord", "土地").await, [both[0]]);
+    assert_eq!(listed(&t, "coord", "吨").await.len(), 2);
+    assert_eq!(listed(&t, "coord", "年产").await.len(), 2);
+    assert_eq!(listed(&t, "coord", "项目").await.len(), 3);
+    assert!(listed(&t, "coord", "钢铁").await.is_empty());
+    // The list matches the name and the code, not the industry the search index also holds.
+    assert!(listed(&t, "coord", "金属制品").await.is_empty());
+    assert!(
+        listed(&t, "coord", "食品").await.len() == 1,
+        "速冻食品 is in a name"
+    );
+    // Paged newest first, the total counting every match.
+    let coord = t.token("coord").await;
+    let mut seen = Vec::new();
+    for offset in 0..4 {
+        let r = t
+            .api(
+                Method::GET,
+                &format!(
+                    "/api/v1/projects?limit=1&offset={offset}&q={}",
+                    crate::consultations::enc("项目")
+                ),
+                Some(&coord),
+                None,
+            )
+            .await;
+        assert_eq!(r.json()["total"], 3, "{}", r.text);
+        for p in r.json()["items"].as_array().expect("items") {
+            seen.push(p["id"].as_i64().expect("id"));
+        }
+    }
+    assert_eq!(seen.len(), 3, "one per page, none past the end");
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first: {seen:?}"
+    );
+    // Scope: enterprise A sees its own two.
+    assert_eq!(listed(&t, "ent.a", "项目").await, both);
+    assert!(listed(&t, "ent.b", "钢管").await.is_empty());
 }
