@@ -6,10 +6,11 @@ use crate::helpers::bare_app;
 use daiban_app::audit::{ActorRef, Verification, verify};
 use daiban_app::cases::{ActInput, act};
 use daiban_app::generate::{Options, Silent, Summary, default_until, run};
+use daiban_app::projects::{self, ProjectFilter};
 use daiban_app::units::{UnitInput, create_unchecked};
 use daiban_app::{App, AppError, Meta};
 use daiban_store::Backend;
-use daiban_store::entity::{audit_head, case_item, notification, project_event, user};
+use daiban_store::entity::{audit_head, case_item, notification, project, project_event, user};
 use daiban_store::sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
 };
@@ -158,6 +159,45 @@ async fn a_generated_dataset_has_its_shape_an_intact_chain_and_consistent_refere
             .await
             .expect("foreign key check");
         assert!(broken.is_empty(), "{} dangling references", broken.len());
+    }
+    // The generated projects are in the search index as the application writes it: a
+    // coordinator's project list finds one by two characters of its name and by its code.
+    let last = project::Entity::find()
+        .order_by_desc(project::Column::Id)
+        .one(db)
+        .await
+        .expect("query")
+        .expect("a project");
+    let coordinator = user::Entity::find()
+        .filter(user::Column::Role.eq("coordinator"))
+        .one(db)
+        .await
+        .expect("query")
+        .expect("a coordinator");
+    let actor = daiban_app::auth::actor_of(db, &coordinator, "")
+        .await
+        .expect("actor");
+    let two: String = last.name.chars().take(2).collect();
+    let code = last.code.clone().expect("a generated project has its code");
+    for q in [two, code] {
+        let filter = ProjectFilter {
+            q: Some(q.clone()),
+            limit: Some(500),
+            ..ProjectFilter::default()
+        };
+        let (found, total) = projects::list(db, &actor, &filter).await.expect("list");
+        assert!(
+            found.iter().any(|p| p.id == last.id),
+            "{q:?} finds project {}",
+            last.id
+        );
+        assert!(
+            found
+                .iter()
+                .all(|p| p.name.contains(&q) || p.code.as_deref().is_some_and(|c| c.contains(&q))),
+            "only names or codes containing {q:?}"
+        );
+        assert!(total >= 1);
     }
 }
 
