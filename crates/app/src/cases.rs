@@ -30,9 +30,9 @@ use daiban_domain::project::ProjectStatus;
 use daiban_domain::role::Role;
 use daiban_store::entity::{
     case_extension, case_item, case_item_department, case_suspension, catalog_item, material,
-    one_time_notice, project, unit,
+    one_time_notice, project, unit, user,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
@@ -119,44 +119,47 @@ async fn views<C: ConnectionTrait>(
     if ms.is_empty() {
         return Ok(Vec::new());
     }
-    let ViewNames { names, co } = ViewNames::read(db, &ms).await?;
-    Ok(ms
-        .into_iter()
-        .map(|m| CaseItemView {
-            id: m.id,
-            project_id: m.project_id,
-            project_name: names.get("p", Some(m.project_id)),
-            catalog_item_id: m.catalog_item_id,
-            item_code: m.item_code,
-            item_name: m.item_name,
-            department_id: m.department_id,
-            department_name: names.get("u", Some(m.department_id)),
-            co_department_names: co
-                .get(&m.id)
-                .map(|ds| ds.iter().map(|(_, n)| n.clone()).collect())
-                .unwrap_or_default(),
-            unit_id: m.unit_id,
-            item_type: m.item_type,
-            limit_days: m.limit_days,
-            state: m.state,
-            first_contact_name: names.get("n", m.first_contact_id),
-            agent_name: names.get("n", m.agent_id),
-            helper_name: names.get("n", m.helper_id),
-            requested_at: m.requested_at,
-            accepted_at: m.accepted_at,
-            materials_complete_at: m.materials_complete_at,
-            submit_due_at: m.submit_due_at,
-            submitted_at: m.submitted_at,
-            review_started_at: m.review_started_at,
-            due_at: m.due_at,
-            due_provisional: m.due_provisional,
-            reported_up_at: m.reported_up_at,
-            concluded_at: m.concluded_at,
-            outcome_note: m.outcome_note,
-            warning: m.warning,
-            version: m.version,
-        })
-        .collect())
+    let names = ViewNames::read(db, &ms).await?;
+    Ok(ms.into_iter().map(|m| view_named(m, &names)).collect())
+}
+
+/// The view of `m` with `names` (which must hold its project, departments and people).
+fn view_named(m: case_item::Model, names: &ViewNames) -> CaseItemView {
+    let ViewNames { names, co } = names;
+    CaseItemView {
+        id: m.id,
+        project_id: m.project_id,
+        project_name: names.get("p", Some(m.project_id)),
+        catalog_item_id: m.catalog_item_id,
+        item_code: m.item_code,
+        item_name: m.item_name,
+        department_id: m.department_id,
+        department_name: names.get("u", Some(m.department_id)),
+        co_department_names: co
+            .get(&m.id)
+            .map(|ds| ds.iter().map(|(_, n)| n.clone()).collect())
+            .unwrap_or_default(),
+        unit_id: m.unit_id,
+        item_type: m.item_type,
+        limit_days: m.limit_days,
+        state: m.state,
+        first_contact_name: names.get("n", m.first_contact_id),
+        agent_name: names.get("n", m.agent_id),
+        helper_name: names.get("n", m.helper_id),
+        requested_at: m.requested_at,
+        accepted_at: m.accepted_at,
+        materials_complete_at: m.materials_complete_at,
+        submit_due_at: m.submit_due_at,
+        submitted_at: m.submitted_at,
+        review_started_at: m.review_started_at,
+        due_at: m.due_at,
+        due_provisional: m.due_provisional,
+        reported_up_at: m.reported_up_at,
+        concluded_at: m.concluded_at,
+        outcome_note: m.outcome_note,
+        warning: m.warning,
+        version: m.version,
+    }
 }
 
 /// The names case-item views show, read in one statement (a `UNION ALL` over projects,
@@ -179,39 +182,6 @@ impl ViewNames {
             .flat_map(|m| [m.first_contact_id, m.agent_id, m.helper_id])
             .flatten()
             .collect();
-        let co_departments = Query::select()
-            .expr_as(Expr::cust("'c'"), "kind")
-            .expr_as(
-                Expr::col((
-                    case_item_department::Entity,
-                    case_item_department::Column::CaseItemId,
-                )),
-                "key",
-            )
-            .expr_as(
-                Expr::col((
-                    case_item_department::Entity,
-                    case_item_department::Column::DepartmentId,
-                )),
-                "sub",
-            )
-            .expr_as(Expr::col((unit::Entity, unit::Column::Name)), "name")
-            .from(case_item_department::Entity)
-            .inner_join(
-                unit::Entity,
-                Expr::col((unit::Entity, unit::Column::Id)).equals((
-                    case_item_department::Entity,
-                    case_item_department::Column::DepartmentId,
-                )),
-            )
-            .and_where(
-                Expr::col((
-                    case_item_department::Entity,
-                    case_item_department::Column::CaseItemId,
-                ))
-                .is_in(ids.iter().copied()),
-            )
-            .to_owned();
         let rows = names::Names::default()
             .of(
                 "p",
@@ -220,11 +190,76 @@ impl ViewNames {
                 project::Column::Name,
                 &project_ids,
             )
-            .with(co_departments)
+            .with(co_departments(
+                Expr::col((
+                    case_item_department::Entity,
+                    case_item_department::Column::CaseItemId,
+                ))
+                .is_in(ids.iter().copied()),
+            ))
             .units("u", &unit_ids)
             .users("n", &user_ids)
             .read(db)
             .await?;
+        Ok(Self::from_rows(rows))
+    }
+
+    /// The names the view of item `id` shows after `actor` acts on it, as one statement read
+    /// with the item before the writer slot: an action changes none of its project,
+    /// departments and co-departments, and names no one but the actor as its first contact,
+    /// agent or helper. The view after the commit then needs no read of its own.
+    fn after_action(id: i64, actor: &Actor) -> Option<SelectStatement> {
+        let of_item = |col: case_item::Column| {
+            Query::select()
+                .column(col)
+                .from(case_item::Entity)
+                .and_where(case_item::Column::Id.eq(id))
+                .to_owned()
+        };
+        let user_id = Expr::col((user::Entity, user::Column::Id));
+        names::Names::default()
+            .of_where(
+                "p",
+                project::Entity,
+                project::Column::Id,
+                project::Column::Name,
+                project::Column::Id.in_subquery(of_item(case_item::Column::ProjectId)),
+            )
+            .with(co_departments(
+                Expr::col((
+                    case_item_department::Entity,
+                    case_item_department::Column::CaseItemId,
+                ))
+                .eq(id),
+            ))
+            .of_where(
+                "u",
+                unit::Entity,
+                unit::Column::Id,
+                unit::Column::Name,
+                Expr::col((unit::Entity, unit::Column::Id))
+                    .in_subquery(of_item(case_item::Column::DepartmentId)),
+            )
+            .of_where(
+                "n",
+                user::Entity,
+                user::Column::Id,
+                user::Column::Name,
+                user_id
+                    .clone()
+                    .in_subquery(of_item(case_item::Column::FirstContactId))
+                    .or(user_id
+                        .clone()
+                        .in_subquery(of_item(case_item::Column::AgentId)))
+                    .or(user_id
+                        .clone()
+                        .in_subquery(of_item(case_item::Column::HelperId)))
+                    .or(user_id.eq(actor.user_id)),
+            )
+            .statement()
+    }
+
+    fn from_rows(rows: Vec<names::NameRow>) -> Self {
         let (co_rows, rows): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.kind == "c");
         let mut names = Self {
             names: rows.into_iter().collect(),
@@ -236,8 +271,40 @@ impl ViewNames {
         for ds in names.co.values_mut() {
             ds.sort_by_key(|(d, _)| *d);
         }
-        Ok(names)
+        names
     }
+}
+
+/// The co-departments part of a names read: `(c, case item, department, its name)` of the
+/// items `which` selects.
+fn co_departments(which: SimpleExpr) -> SelectStatement {
+    Query::select()
+        .expr_as(Expr::cust("'c'"), "kind")
+        .expr_as(
+            Expr::col((
+                case_item_department::Entity,
+                case_item_department::Column::CaseItemId,
+            )),
+            "key",
+        )
+        .expr_as(
+            Expr::col((
+                case_item_department::Entity,
+                case_item_department::Column::DepartmentId,
+            )),
+            "sub",
+        )
+        .expr_as(Expr::col((unit::Entity, unit::Column::Name)), "name")
+        .from(case_item_department::Entity)
+        .inner_join(
+            unit::Entity,
+            Expr::col((unit::Entity, unit::Column::Id)).equals((
+                case_item_department::Entity,
+                case_item_department::Column::DepartmentId,
+            )),
+        )
+        .and_where(which)
+        .to_owned()
 }
 
 /// Filters of the case-item list.
@@ -898,6 +965,8 @@ struct Read {
     item: CatalogItemView,
     pauses: Vec<Suspension>,
     extensions: Vec<Extension>,
+    /// What the item's view will show after the action ([`ViewNames::after_action`]).
+    names: ViewNames,
 }
 
 impl Read {
@@ -927,6 +996,9 @@ impl Read {
                 )
                 .build(backend),
         ];
+        if let Some(names) = ViewNames::after_action(id, actor) {
+            reads.push(backend.build(&names));
+        }
         if with_pauses {
             reads.push(suspensions_query(id).build(backend));
             reads.push(extensions_query(id).build(backend));
@@ -938,6 +1010,7 @@ impl Read {
         let item = first::<catalog_item::Model>(&next())?
             .ok_or(AppError::NotFound)?
             .try_into()?;
+        let names = ViewNames::from_rows(all(&next())?);
         let (mut pauses, mut extensions) = (Vec::new(), Vec::new());
         if with_pauses && m.review_started_at.is_some() {
             pauses = to_suspensions(all(&next())?);
@@ -949,6 +1022,7 @@ impl Read {
             item,
             pauses,
             extensions,
+            names,
         })
     }
 }
@@ -1015,6 +1089,7 @@ pub async fn act(
         item,
         mut pauses,
         mut extensions,
+        names,
     } = Read::of(db, actor, id, moves_due).await?;
     let from = CaseState::from_code(&m.state)
         .ok_or_else(|| anyhow::anyhow!("unknown case state {}", m.state))?;
@@ -1355,9 +1430,8 @@ pub async fn act(
     );
     batch.run(&w.txn).await?;
     w.commit().await?;
-    // The names it shows (project, departments, people) are read after the commit, outside the
-    // writer slot; the item itself is as this transaction left it.
-    view(db, after).await
+    // The item as this transaction left it, with the names read before the writer slot.
+    Ok(view_named(after, &names))
 }
 
 fn progress_notice(

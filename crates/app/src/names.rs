@@ -5,7 +5,9 @@
 
 use crate::AppResult;
 use daiban_store::entity::{unit, user};
-use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, IntoIden, Query, SelectStatement, SimpleExpr, UnionType,
+};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +32,7 @@ impl Names {
     /// Names the rows `ids` of `table` (by its columns `id` and `name`) under `kind`, a short
     /// literal chosen by the caller.
     pub fn of(
-        mut self,
+        self,
         kind: &'static str,
         table: impl IntoIden,
         id: impl IntoIden,
@@ -41,14 +43,29 @@ impl Names {
             return self;
         }
         let (table, id) = (table.into_iden(), id.into_iden());
+        let which = Expr::col((table.clone(), id.clone())).is_in(ids.iter().copied());
+        self.of_where(kind, table, id, name, which)
+    }
+
+    /// Names the rows of `table` that `which` selects (a condition on its columns, e.g. a
+    /// subquery) under `kind`.
+    pub fn of_where(
+        mut self,
+        kind: &'static str,
+        table: impl IntoIden,
+        id: impl IntoIden,
+        name: impl IntoIden,
+        which: SimpleExpr,
+    ) -> Self {
+        let (table, id) = (table.into_iden(), id.into_iden());
         self.parts.push(
             Query::select()
                 .expr_as(Expr::cust(format!("'{kind}'")), "kind")
-                .expr_as(Expr::col((table.clone(), id.clone())), "key")
+                .expr_as(Expr::col((table.clone(), id)), "key")
                 .expr_as(Expr::cust("CAST(0 AS BIGINT)"), "sub")
                 .expr_as(Expr::col((table.clone(), name.into_iden())), "name")
-                .from(table.clone())
-                .and_where(Expr::col((table, id)).is_in(ids.iter().copied()))
+                .from(table)
+                .and_where(which)
                 .to_owned(),
         );
         self
@@ -95,18 +112,25 @@ impl Names {
     /// # Errors
     /// Database failure.
     pub async fn read<C: ConnectionTrait>(self, db: &C) -> AppResult<Vec<NameRow>> {
-        let mut parts = self.parts.into_iter();
-        let Some(mut q) = parts.next() else {
+        let Some(q) = self.statement() else {
             return Ok(Vec::new());
         };
-        for p in parts {
-            q.union(UnionType::All, p);
-        }
         Ok(
             NameRow::find_by_statement(db.get_database_backend().build(&q))
                 .all(db)
                 .await?,
         )
+    }
+
+    /// The parts as one statement, for a caller that sends it with other reads (`None`: no
+    /// part).
+    pub fn statement(self) -> Option<SelectStatement> {
+        let mut parts = self.parts.into_iter();
+        let mut q = parts.next()?;
+        for p in parts {
+            q.union(UnionType::All, p);
+        }
+        Some(q)
     }
 }
 

@@ -171,6 +171,19 @@ async fn the_whole_journey_of_a_committed_item() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["first_contact_name"], "测试agent.a");
+    assert_eq!(r.json()["agent_name"], "测试agent.a");
+    assert!(
+        !r.json()["project_name"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        !r.json()["department_name"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
 
     let r = act(&t, &agent, id, json!({"action": "notice_missing", "version": 2, "demands": [{"code": "M02", "note": "缺施工图电子版"}]})).await;
     assert_eq!(r.json()["state"], "awaiting_materials", "{}", r.text);
@@ -250,6 +263,23 @@ async fn the_whole_journey_of_a_committed_item() {
     assert_eq!(r.json()["state"], "in_review", "{}", r.text);
     // Accepted Friday 10:00; 3 working days: Wednesday 2 December, 17:30.
     assert_eq!(r.json()["due_at"], "2026-12-02T09:30:00Z");
+    // The answer's names (read before the writer slot) are those of the item as stored: the
+    // helper who just accepted it, its agent, its project and department.
+    assert_eq!(r.json()["helper_name"], "测试helper.x");
+    let mut stored = t
+        .api(
+            Method::GET,
+            &format!("/api/v1/cases/{id}"),
+            Some(&helper),
+            None,
+        )
+        .await
+        .json();
+    stored
+        .as_object_mut()
+        .expect("an item")
+        .remove("allowed_actions");
+    assert_eq!(r.json(), stored);
     let r = act(&t, &helper, id, json!({"action": "suspend", "version": 7, "reason": "组织专家评审", "suspension_reason": "expert_review"})).await;
     assert_eq!(r.json()["state"], "suspended", "{}", r.text);
     t.clock.advance(chrono::Duration::days(3)); // Monday 10:00
