@@ -209,13 +209,7 @@ impl ViewNames {
     /// departments and co-departments, and names no one but the actor as its first contact,
     /// agent or helper. The view after the commit then needs no read of its own.
     fn after_action(id: i64, actor: &Actor) -> Option<SelectStatement> {
-        let of_item = |col: case_item::Column| {
-            Query::select()
-                .column(col)
-                .from(case_item::Entity)
-                .and_where(case_item::Column::Id.eq(id))
-                .to_owned()
-        };
+        let of_item = |col| column_of_item(id, col);
         let user_id = Expr::col((user::Entity, user::Column::Id));
         names::Names::default()
             .of_where(
@@ -273,6 +267,15 @@ impl ViewNames {
         }
         names
     }
+}
+
+/// `SELECT col FROM case_items WHERE id = id`, for a subquery.
+fn column_of_item(id: i64, col: case_item::Column) -> SelectStatement {
+    Query::select()
+        .column(col)
+        .from(case_item::Entity)
+        .and_where(case_item::Column::Id.eq(id))
+        .to_owned()
 }
 
 /// The co-departments part of a names read: `(c, case item, department, its name)` of the
@@ -978,13 +981,7 @@ impl Read {
     ) -> AppResult<Self> {
         let backend = db.get_database_backend();
         let s = scope::of(actor).map_err(|_| AppError::NotFound)?;
-        let of_item = |col: case_item::Column| {
-            Query::select()
-                .column(col)
-                .from(case_item::Entity)
-                .and_where(case_item::Column::Id.eq(id))
-                .to_owned()
-        };
+        let of_item = |col| column_of_item(id, col);
         let mut reads = vec![
             scope::case_items(s, case_item::Entity::find_by_id(id)).build(backend),
             project::Entity::find()
