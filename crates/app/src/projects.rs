@@ -20,7 +20,7 @@ use daiban_domain::project::{
     Investment, PolicyStanding, ProjectCode, ProjectStage, ProjectStatus, is_major,
 };
 use daiban_domain::role::Role;
-use daiban_store::entity::{enterprise, mandate, project, user};
+use daiban_store::entity::{case_item, enterprise, mandate, project, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -204,7 +204,8 @@ pub async fn list<C: ConnectionTrait>(
     actor: &Actor,
     f: &ProjectFilter,
 ) -> AppResult<(Vec<ProjectView>, u64)> {
-    let mut q = scope::projects(scope::of(actor)?, project::Entity::find());
+    let scope = scope::of(actor)?;
+    let mut q = scope::projects(scope, project::Entity::find());
     if let Some(u) = f.unit {
         q = q.filter(project::Column::UnitId.eq(u));
     }
@@ -238,10 +239,10 @@ pub async fn list<C: ConnectionTrait>(
         }
     }
     let red = sea_orm::sea_query::Query::select()
-        .column(daiban_store::entity::case_item::Column::ProjectId)
-        .from(daiban_store::entity::case_item::Entity)
-        .and_where(daiban_store::entity::case_item::Column::Warning.eq("red"))
-        .and_where(daiban_store::entity::case_item::Column::State.is_in(open_case_states()))
+        .column(case_item::Column::ProjectId)
+        .from(case_item::Entity)
+        .and_where(case_item::Column::Warning.eq("red"))
+        .and_where(case_item::Column::State.is_in(open_case_states()))
         .to_owned();
     if f.overdue == Some(true) {
         q = q.filter(project::Column::Id.in_subquery(red.clone()));
@@ -251,7 +252,30 @@ pub async fn list<C: ConnectionTrait>(
     if searching {
         return searched(db, q, red, limit, offset).await;
     }
-    let total = q.clone().count(db).await?;
+    // Every project (the bureau, no filter but `overdue`): the projects with a red item are
+    // counted from the items' covering index alone, without looking each project up (on the
+    // generated province 1,856 lookups, 3.7 ms of every such page).
+    let everything = scope == Scope::All
+        && f.unit.is_none()
+        && f.stage.as_deref().is_none_or(str::is_empty)
+        && f.status.as_deref().is_none_or(str::is_empty)
+        && f.major != Some(true);
+    let red_projects = async || -> AppResult<u64> {
+        Ok(case_item::Entity::find()
+            .select_only()
+            .expr(Expr::col(case_item::Column::ProjectId).count_distinct())
+            .filter(case_item::Column::Warning.eq("red"))
+            .filter(case_item::Column::State.is_in(open_case_states()))
+            .into_tuple::<i64>()
+            .one(db)
+            .await?
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+    };
+    let total = if everything && f.overdue == Some(true) {
+        red_projects().await?
+    } else {
+        q.clone().count(db).await?
+    };
     // Projects with an overdue item first, then the newest: a page of those with a red item,
     // then of the others, each in primary-key order, so that no page sorts every project.
     let reds = q
@@ -260,6 +284,8 @@ pub async fn list<C: ConnectionTrait>(
     // With `overdue`, every project counted has a red item: the same count again is not needed.
     let n_red = if f.overdue == Some(true) {
         total
+    } else if everything {
+        red_projects().await?
     } else {
         reds.clone().count(db).await?
     };
@@ -1500,9 +1526,9 @@ pub async fn events<C: ConnectionTrait>(
                 Scope::Department(d),
                 daiban_store::entity::case_item::Entity::find(),
             )
-            .filter(daiban_store::entity::case_item::Column::ProjectId.eq(project_id))
+            .filter(case_item::Column::ProjectId.eq(project_id))
             .select_only()
-            .column(daiban_store::entity::case_item::Column::Id)
+            .column(case_item::Column::Id)
             .into_tuple::<i64>()
             .all(db)
             .await?
