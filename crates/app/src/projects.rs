@@ -23,8 +23,8 @@ use daiban_domain::role::Role;
 use daiban_store::entity::{case_item, enterprise, mandate, project, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -238,11 +238,14 @@ pub async fn list<C: ConnectionTrait>(
             );
         }
     }
+    // The open items with a red warning, and their projects.
+    let red_items = Condition::all()
+        .add(case_item::Column::Warning.eq("red"))
+        .add(case_item::Column::State.is_in(open_case_states()));
     let red = sea_orm::sea_query::Query::select()
         .column(case_item::Column::ProjectId)
         .from(case_item::Entity)
-        .and_where(case_item::Column::Warning.eq("red"))
-        .and_where(case_item::Column::State.is_in(open_case_states()))
+        .cond_where(red_items.clone())
         .to_owned();
     if f.overdue == Some(true) {
         q = q.filter(project::Column::Id.in_subquery(red.clone()));
@@ -264,8 +267,7 @@ pub async fn list<C: ConnectionTrait>(
         Ok(case_item::Entity::find()
             .select_only()
             .expr(Expr::col(case_item::Column::ProjectId).count_distinct())
-            .filter(case_item::Column::Warning.eq("red"))
-            .filter(case_item::Column::State.is_in(open_case_states()))
+            .filter(red_items.clone())
             .into_tuple::<i64>()
             .one(db)
             .await?
@@ -1522,18 +1524,15 @@ pub async fn events<C: ConnectionTrait>(
     // page on the generated province).
     let own: Option<BTreeSet<i64>> = match scope::of(actor)? {
         Scope::Department(d) => Some(
-            scope::case_items(
-                Scope::Department(d),
-                daiban_store::entity::case_item::Entity::find(),
-            )
-            .filter(case_item::Column::ProjectId.eq(project_id))
-            .select_only()
-            .column(case_item::Column::Id)
-            .into_tuple::<i64>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect(),
+            scope::case_items(Scope::Department(d), case_item::Entity::find())
+                .filter(case_item::Column::ProjectId.eq(project_id))
+                .select_only()
+                .column(case_item::Column::Id)
+                .into_tuple::<i64>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect(),
         ),
         _ => None,
     };
@@ -1592,7 +1591,6 @@ pub async fn expected_completion<C: ConnectionTrait>(
 ) -> AppResult<ExpectedCompletion> {
     use daiban_domain::case_item::CaseState;
     use daiban_domain::schedule::{Progress, ScheduleNode, expected_completion as schedule};
-    use daiban_store::entity::case_item;
     use std::collections::BTreeMap;
     model_in_scope(db, actor, project_id).await?;
     let china = |t: chrono::DateTime<chrono::Utc>| {

@@ -379,9 +379,8 @@ pub async fn backfill(app: &App) -> AppResult<u64> {
 
 /// On SQLite, the ids of `kind` whose head (title and codes: [`Entry::codes`]) contains `q`
 /// (normalized), as a subquery for `IN`: the trigram index for three characters or more, the
-/// bigram index for two. `None` on PostgreSQL and for one character, where the caller's own
-/// `LIKE` is the search. Lists that search names and codes narrow it with their `LIKE`, which
-/// keeps their meaning exactly (the head holds the name and codes normalized).
+/// bigram index for two ([`sqlite_index_for`]). `None` on PostgreSQL and for one character,
+/// where the caller's own `LIKE` is the search.
 ///
 /// # Errors
 /// An unknown kind (a bug in the caller).
@@ -394,12 +393,9 @@ pub fn ids_containing(
     if backend != DbBackend::Sqlite {
         return Ok(None);
     }
+    // The kind's place in the key.
     let k = key(kind, 0)?;
-    let (table, phrase) = if q.chars().count() >= TRIGRAM_MIN_CHARS {
-        ("search_index", trigram_phrase(q))
-    } else if let Some(phrase) = bigram_phrase(q) {
-        ("search_grams", phrase)
-    } else {
+    let Some((table, phrase)) = sqlite_index_for(q) else {
         return Ok(None);
     };
     Ok(Some(
@@ -425,10 +421,16 @@ struct Row {
     body: String,
 }
 
-/// The query as one FTS5 phrase of the trigram index: every trigram of it, consecutive, i.e.
-/// the substring.
-fn trigram_phrase(q: &str) -> String {
-    format!("\"{}\"", q.replace('"', "\"\""))
+/// The SQLite index that answers `q` (normalized) and the FTS5 phrase to match there, whose
+/// rowids are the index's keys: the trigrams of `search_index` for three characters or more
+/// (every trigram of `q`, consecutive, i.e. the substring), the bigrams of `search_grams` for
+/// two. `None` for one character, which neither index answers.
+fn sqlite_index_for(q: &str) -> Option<(&'static str, String)> {
+    if q.chars().count() >= TRIGRAM_MIN_CHARS {
+        Some(("search_index", format!("\"{}\"", q.replace('"', "\"\""))))
+    } else {
+        bigram_phrase(q).map(|p| ("search_grams", p))
+    }
 }
 
 fn like_pattern(q: &str) -> String {
@@ -455,21 +457,15 @@ async fn candidates<C: ConnectionTrait>(db: &C, q: &str, kinds: &[&str]) -> AppR
              WHERE doc LIKE $1 ESCAPE '\\'",
             vec![like_pattern(q).into()],
         )
-    } else if q.chars().count() >= TRIGRAM_MIN_CHARS {
-        let phrase = format!("doc : {}", trigram_phrase(q));
+    } else if let Some((table, phrase)) = sqlite_index_for(q) {
+        // The rows whose document matches, by key (for two characters, the bigram index's
+        // rowids are the index's).
         sql(
             db,
-            "SELECT kind, ref_id, audience, title, body FROM search_index \
-             WHERE search_index MATCH ?",
-            "",
-            vec![phrase.into()],
-        )
-    } else if let Some(phrase) = bigram_phrase(q) {
-        // Two characters: one token of the bigram index, whose rowids are the index's.
-        sql(
-            db,
-            "SELECT kind, ref_id, audience, title, body FROM search_index WHERE rowid IN \
-             (SELECT rowid FROM search_grams WHERE search_grams MATCH ?)",
+            &format!(
+                "SELECT kind, ref_id, audience, title, body FROM search_index WHERE rowid IN \
+                 (SELECT rowid FROM {table} WHERE {table} MATCH ?)"
+            ),
             "",
             vec![format!("doc : {phrase}").into()],
         )
