@@ -46,6 +46,12 @@ impl Batch {
         self.stmts.push(q.build(db.get_database_backend()));
     }
 
+    /// Adds a statement as built (tests of the write path).
+    #[cfg(test)]
+    pub(crate) fn add_statement(&mut self, s: Statement) {
+        self.stmts.push(s);
+    }
+
     /// Executes the statements in order inside `txn`, then the audit entries, each chained to
     /// the one before: on SQLite in one execution (after the head's reservation, unless the
     /// caller made it); on PostgreSQL one by one, the head reserved after the other writes so
@@ -56,6 +62,41 @@ impl Batch {
     /// it holds statements (a key that matched nothing, or a driver that ran only part of the
     /// text): the caller's transaction then rolls back whole.
     pub async fn run<C: ConnectionTrait>(self, txn: &C) -> AppResult<()> {
+        let (stmts, expected, mut written) = self.prepare(txn).await?;
+        written += execute(txn, stmts).await?;
+        if written != expected {
+            return Err(anyhow::anyhow!(
+                "a batch of {expected} one-row writes wrote {written} rows"
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Whether the batch holds nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.stmts.is_empty() && self.audit.is_empty()
+    }
+
+    /// The statements to execute on SQLite, the audit entries chained after the others, and
+    /// the number of rows they must write (see [`Batch::run`]).
+    ///
+    /// # Errors
+    /// The audit head could not be reserved.
+    pub(crate) async fn statements<C: ConnectionTrait>(
+        self,
+        txn: &C,
+    ) -> AppResult<(Vec<Statement>, u64)> {
+        let (stmts, expected, written) = self.prepare(txn).await?;
+        if written != 0 {
+            return Err(anyhow::anyhow!("a batch was partly executed while prepared").into());
+        }
+        Ok((stmts, expected))
+    }
+
+    /// The statements still to execute, the rows the whole batch must write, and the rows
+    /// already written: on PostgreSQL the other writes go before the audit head's reservation.
+    async fn prepare<C: ConnectionTrait>(self, txn: &C) -> AppResult<(Vec<Statement>, u64, u64)> {
         let Self {
             mut stmts,
             audit,
@@ -82,19 +123,12 @@ impl Batch {
             };
             stmts.extend(crate::audit::chained(txn, head, audit));
         }
-        written += execute(txn, stmts).await?;
-        if written != expected {
-            return Err(anyhow::anyhow!(
-                "a batch of {expected} one-row writes wrote {written} rows"
-            )
-            .into());
-        }
-        Ok(())
+        Ok((stmts, expected, written))
     }
 }
 
 /// Executes `stmts` in order (on SQLite as one text) and returns the rows they wrote.
-async fn execute<C: ConnectionTrait>(txn: &C, stmts: Vec<Statement>) -> AppResult<u64> {
+pub(crate) async fn execute<C: ConnectionTrait>(txn: &C, stmts: Vec<Statement>) -> AppResult<u64> {
     if stmts.len() > 1 && txn.get_database_backend() == DbBackend::Sqlite {
         return Ok(txn.execute_raw(joined(stmts)).await?.rows_affected());
     }

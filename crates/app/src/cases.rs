@@ -1425,8 +1425,8 @@ pub async fn act(
             ),
         },
     );
-    batch.run(&w.txn).await?;
-    w.commit().await?;
+    // The savepoint's release goes with these writes (see `WriteTxn::finish`).
+    w.finish(batch).await?;
     // The item as this transaction left it, with the names read before the writer slot.
     Ok(view_named(after, &names))
 }

@@ -3,7 +3,7 @@
 use crate::error::AppResult;
 use chrono::{DateTime, FixedOffset};
 use daiban_domain::calendar::Calendar;
-use sea_orm::DatabaseTransaction;
+use sea_orm::ConnectionTrait;
 use serde::Serialize;
 
 /// What a recomputation after a calendar change did.
@@ -22,8 +22,8 @@ pub struct RecomputeSummary {
 ///
 /// # Errors
 /// Database failure; the import's transaction then rolls back whole.
-pub async fn recompute_after_calendar_change(
-    txn: &DatabaseTransaction,
+pub async fn recompute_after_calendar_change<C: ConnectionTrait>(
+    txn: &C,
     calendar: &Calendar,
     now: DateTime<FixedOffset>,
 ) -> AppResult<RecomputeSummary> {

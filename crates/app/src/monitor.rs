@@ -354,8 +354,8 @@ pub async fn run_once(app: &App) -> AppResult<MonitorReport> {
 
 /// Records the alert for (item, step, level, due) if it is new, and then notifies the handler,
 /// the leader of the responsible unit and the bureau's coordinators. Returns 1 if raised now.
-async fn raise(
-    txn: &DatabaseTransaction,
+async fn raise<C: ConnectionTrait>(
+    txn: &C,
     now: DateTime<Utc>,
     m: &case_item::Model,
     step: &str,
