@@ -770,6 +770,7 @@ async fn serve(
             println!("  {role:<12} {user}");
         }
     }
+    let groups = app.clone();
     let state = daiban_web::AppState {
         app,
         web: Arc::new(settings.web.clone()),
@@ -782,6 +783,13 @@ async fn serve(
     )
     .with_graceful_shutdown(shutdown())
     .await?;
+    if let Some(g) = groups.group_stats() {
+        tracing::info!(
+            groups = g.groups,
+            commands = g.commands,
+            "SQLite group commits since start"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
