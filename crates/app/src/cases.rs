@@ -656,6 +656,8 @@ pub(crate) async fn insert_case<C: ConnectionTrait>(
         case_item_department::Entity::insert(case_item_department::ActiveModel {
             case_item_id: Set(id),
             department_id: Set(*d),
+            // Set by the database from the item's state (migration m0021's triggers).
+            item_open: sea_orm::ActiveValue::NotSet,
         })
         .exec_without_returning(txn)
         .await?;

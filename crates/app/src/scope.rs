@@ -68,6 +68,15 @@ fn joint_items_of(d: i64) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The ids of the open joint items a department takes part in, from the index on the links'
+/// open mark (kept by triggers, migration m0021): a department with 134,000 links in the
+/// generated province counted its open ones in 254 ms through every link.
+fn open_joint_items_of(d: i64) -> sea_orm::sea_query::SelectStatement {
+    joint_items_of(d)
+        .and_where(case_item_department::Column::ItemOpen.eq(true))
+        .to_owned()
+}
+
 /// Restricts a project query to `scope`.
 pub fn projects(scope: Scope, q: Select<project::Entity>) -> Select<project::Entity> {
     match scope {
@@ -154,7 +163,7 @@ pub fn open_case_items(scope: Scope, q: Select<case_item::Entity>) -> Select<cas
                 .add(case_item::Column::DepartmentId.eq(d).and(open()))
                 .add(
                     case_item::Column::Id
-                        .in_subquery(joint_items_of(d))
+                        .in_subquery(open_joint_items_of(d))
                         .and(open()),
                 ),
         ),

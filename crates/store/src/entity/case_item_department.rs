@@ -9,6 +9,9 @@ pub struct Model {
     pub case_item_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub department_id: i64,
+    /// Whether the item is open, kept by triggers (migration m0021): a department's open joint
+    /// items are read from the index on `(department_id, item_open, case_item_id)`.
+    pub item_open: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

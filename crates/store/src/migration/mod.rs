@@ -5,6 +5,7 @@
 use sea_orm_migration::prelude::*;
 
 pub use m0017_monitor_watch::WATCHED_STATES_SQL;
+pub use m0021_joint_items_open::open_states_sql;
 pub use sea_orm_migration::MigratorTrait;
 
 mod m0001_foundation;
@@ -27,6 +28,7 @@ mod m0017_monitor_watch;
 mod m0018_urgency_index;
 mod m0019_project_filter_indexes;
 mod m0020_search_keys;
+mod m0021_joint_items_open;
 mod schema;
 
 /// Runs Daiban's migrations.
@@ -56,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_urgency_index::Migration),
             Box::new(m0019_project_filter_indexes::Migration),
             Box::new(m0020_search_keys::Migration),
+            Box::new(m0021_joint_items_open::Migration),
         ]
     }
 }

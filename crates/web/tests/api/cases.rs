@@ -993,20 +993,10 @@ async fn to_review(t: &TestApp, id: i64) -> Value {
     v
 }
 
-#[tokio::test]
-async fn each_type_s_clock_across_the_national_day_holiday() {
-    use chrono::TimeZone;
-    let t = TestApp::new().await;
-    // Wednesday 30 September 2026, 10:00 China time; 1–7 October are off, Saturday 10 October
-    // is a make-up working day.
-    t.clock.set(
-        chrono::Utc
-            .with_ymd_and_hms(2026, 9, 30, 2, 0, 0)
-            .single()
-            .expect("time"),
-    );
-    // A joint item (联办件) led by D-X with D-Y.
-    daiban_app::units::create_unchecked(
+/// Adds the department D-Y and the catalog's joint item XT-004, led by D-X with D-Y as
+/// co-department. Returns D-Y's id.
+async fn add_joint_item(t: &TestApp) -> i64 {
+    let unit = daiban_app::units::create_unchecked(
         &t.app,
         &ActorRef::system(),
         &daiban_app::units::UnitInput {
@@ -1049,6 +1039,99 @@ source = "申请人自备"
     .await
     .expect("joint item");
     w.commit().await.expect("commit");
+    unit.id
+}
+
+#[tokio::test]
+async fn a_co_departments_open_joint_items_follow_the_items_state() {
+    use daiban_store::sea_orm::ConnectionTrait;
+    let t = TestApp::new().await;
+    let dy = add_joint_item(&t).await;
+    let (_, ids) = active_project(&t, &["XT-004"]).await;
+    let id = ids[0];
+    // The link's mark, kept by the database's triggers (migration m0021).
+    let mark = || async {
+        let db = &t.app.db.conn;
+        let row = db
+            .query_one_raw(daiban_store::sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!(
+                    "SELECT CASE WHEN item_open THEN 1 ELSE 0 END AS o \
+                     FROM case_item_departments WHERE case_item_id = {id} AND department_id = {dy}"
+                ),
+            ))
+            .await
+            .expect("query")
+            .expect("the link");
+        row.try_get::<i32>("", "o").expect("o") == 1
+    };
+    // D-Y's helper, as the scope sees it.
+    let helper = daiban_app::Actor {
+        user_id: 0,
+        username: "dy.helper".into(),
+        name: "D-Y".into(),
+        role: daiban_domain::role::Role::Helper,
+        unit_id: Some(dy),
+        unit_name: "市自然资源和规划局".into(),
+        unit_kind: Some(daiban_domain::unit::UnitKind::Department),
+        enterprise_id: None,
+        locale: "zh-CN".into(),
+        csrf_token: String::new(),
+    };
+    let open = || async {
+        daiban_app::cases::count(
+            &t.app.db.conn,
+            &helper,
+            &daiban_app::cases::CaseFilter {
+                state: Some("open".into()),
+                ..daiban_app::cases::CaseFilter::default()
+            },
+            t.app.now(),
+        )
+        .await
+        .expect("count")
+    };
+    assert!(mark().await, "requested: open");
+    assert_eq!(open().await, 1);
+    let v = to_review(&t, id).await;
+    assert!(mark().await, "in review: open");
+    let lead = t.token("helper.x").await;
+    let r = act(
+        &t,
+        &lead,
+        id,
+        json!({"action": "approve", "version": v["version"], "note": "同意"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(!mark().await, "approved: closed");
+    assert_eq!(open().await, 0, "no longer among D-Y's open items");
+    // Still D-Y's item, among all its items.
+    let all = daiban_app::cases::count(
+        &t.app.db.conn,
+        &helper,
+        &daiban_app::cases::CaseFilter::default(),
+        t.app.now(),
+    )
+    .await
+    .expect("count");
+    assert_eq!(all, 1);
+}
+
+#[tokio::test]
+async fn each_type_s_clock_across_the_national_day_holiday() {
+    use chrono::TimeZone;
+    let t = TestApp::new().await;
+    // Wednesday 30 September 2026, 10:00 China time; 1–7 October are off, Saturday 10 October
+    // is a make-up working day.
+    t.clock.set(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 9, 30, 2, 0, 0)
+            .single()
+            .expect("time"),
+    );
+    // A joint item (联办件) led by D-X with D-Y.
+    add_joint_item(&t).await;
     let (_, ids) = active_project(&t, &["XT-001", "XT-002", "XT-003", "XT-004"]).await;
     let items: Vec<Value> = {
         let mut v = Vec::new();

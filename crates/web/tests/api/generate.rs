@@ -126,6 +126,30 @@ async fn a_generated_dataset_has_its_shape_an_intact_chain_and_consistent_refere
         count(&app, "enterprises").await >= 15 + PROJECTS as u64 / 4,
         "one generated enterprise per four projects"
     );
+    // Every co-department link's open mark agrees with its item's state (set by the triggers of
+    // migration m0021 as the generator's rows went in).
+    let disagreeing = {
+        let db = &app.db.conn;
+        let open = daiban_store::migration::open_states_sql();
+        db.query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM case_item_departments l \
+                 JOIN case_items i ON i.id = l.case_item_id \
+                 WHERE l.item_open <> (i.state IN ({open}))"
+            ),
+        ))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get::<i64>("", "n")
+        .expect("n")
+    };
+    assert_eq!(disagreeing, 0);
+    assert!(
+        count(&app, "case_item_departments").await > 0,
+        "joint items generated"
+    );
     // Every state of the lifecycle is there, most items approved, a tenth or more in review.
     let db = &app.db.conn;
     let of_state = |s: &'static str| {
