@@ -62,15 +62,8 @@ impl Batch {
     /// it holds statements (a key that matched nothing, or a driver that ran only part of the
     /// text): the caller's transaction then rolls back whole.
     pub async fn run<C: ConnectionTrait>(self, txn: &C) -> AppResult<()> {
-        let (stmts, expected, mut written) = self.prepare(txn).await?;
-        written += execute(txn, stmts).await?;
-        if written != expected {
-            return Err(anyhow::anyhow!(
-                "a batch of {expected} one-row writes wrote {written} rows"
-            )
-            .into());
-        }
-        Ok(())
+        let (stmts, expected, written) = self.prepare(txn).await?;
+        check_written(expected, written + execute(txn, stmts).await?)
     }
 
     /// Whether the batch holds nothing to write.
@@ -125,6 +118,19 @@ impl Batch {
         }
         Ok((stmts, expected, written))
     }
+}
+
+/// Checks that a batch of `expected` one-row writes wrote as many rows.
+///
+/// # Errors
+/// Another number: a key that matched nothing, or a driver that ran only part of the text.
+pub(crate) fn check_written(expected: u64, written: u64) -> AppResult<()> {
+    if written != expected {
+        return Err(
+            anyhow::anyhow!("a batch of {expected} one-row writes wrote {written} rows").into(),
+        );
+    }
+    Ok(())
 }
 
 /// Executes `stmts` in order (on SQLite as one text) and returns the rows they wrote.

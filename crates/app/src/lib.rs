@@ -171,7 +171,7 @@ impl App {
     ///
     /// # Errors
     /// The database could not start a transaction.
-    pub async fn begin_write(&self) -> AppResult<WriteTxn<'_>> {
+    pub async fn begin_write(&self) -> AppResult<WriteTxn> {
         Ok(self.writer.begin(&self.db.conn).await?)
     }
 

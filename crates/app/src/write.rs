@@ -367,14 +367,13 @@ impl Held {
 }
 
 /// A write transaction: one command's changes, committed whole or not at all.
-pub struct WriteTxn<'a> {
+pub struct WriteTxn {
     /// The transaction the command's statements run in (see [`Txn`]).
     pub txn: Txn,
     held: Option<Held>,
-    _writer: std::marker::PhantomData<&'a Writer>,
 }
 
-impl Drop for WriteTxn<'_> {
+impl Drop for WriteTxn {
     fn drop(&mut self) {
         // On PostgreSQL the transaction rolls back when dropped uncommitted.
         if let Some(held) = self.held.take() {
@@ -387,15 +386,11 @@ impl Drop for WriteTxn<'_> {
 impl Writer {
     /// Starts a command's transaction: on SQLite, waits for the writer slot (opening the group
     /// if none is open); the command's savepoint opens with its first statement.
-    pub(crate) async fn begin<'a>(
-        &'a self,
-        conn: &DatabaseConnection,
-    ) -> Result<WriteTxn<'a>, DbErr> {
+    pub(crate) async fn begin(&self, conn: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
         match self {
             Self::Direct => Ok(WriteTxn {
                 txn: Txn::new(Arc::new(conn.begin().await?), None),
                 held: None,
-                _writer: std::marker::PhantomData,
             }),
             Self::Grouped(writer) => {
                 let queued = Queued::enter(&writer.queued);
@@ -427,14 +422,13 @@ impl Writer {
                         writer: Arc::clone(writer),
                         slot,
                     }),
-                    _writer: std::marker::PhantomData,
                 })
             }
         }
     }
 }
 
-impl WriteTxn<'_> {
+impl WriteTxn {
     /// Runs `batch` as the command's last writes, then commits the command. On SQLite the
     /// savepoint's release goes in the same call as the writes (one round trip fewer). Once it
     /// is released the command's changes are the group's, so if the batch then turns out to
@@ -459,13 +453,7 @@ impl WriteTxn<'_> {
             *state.lock().await = Savepoint::Released;
         }
         // `RELEASE` repeats the count of the batch's last statement, a one-row write.
-        if written != expected + 1 {
-            return Err(anyhow::anyhow!(
-                "a batch of {expected} one-row writes wrote {} rows",
-                written.saturating_sub(1)
-            )
-            .into());
-        }
+        crate::batch::check_written(expected, written.saturating_sub(1))?;
         self.commit().await
     }
 
